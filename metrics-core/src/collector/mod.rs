@@ -1,0 +1,3 @@
+//! Collectors shipped with the crate.
+
+pub(crate) mod process;

@@ -1,0 +1,243 @@
+//! The Prometheus text format, version 0.0.4.
+//!
+//! Series lines are assembled from pre-encoded pieces (the family name, the registry's const
+//! label block, the series' label block, the `le` text of each bucket), so encoding copies
+//! bytes and formats numbers, and allocates nothing per series.
+
+use crate::encode::{write_f64, write_u64, Encoder};
+use crate::lint::MetricKind;
+use crate::metric::histogram::Histogram;
+
+/// Writes text 0.0.4 into a caller's buffer.
+pub(crate) struct TextEncoder<'a> {
+    out: &'a mut Vec<u8>,
+    const_labels: &'a str,
+    counts: Vec<u64>,
+}
+
+impl<'a> TextEncoder<'a> {
+    /// An encoder appending to `out`; `const_labels` is a label block added to every series.
+    pub(crate) fn new(out: &'a mut Vec<u8>, const_labels: &'a str) -> TextEncoder<'a> {
+        TextEncoder {
+            out,
+            const_labels,
+            counts: Vec::new(),
+        }
+    }
+
+    /// `name_suffix{const,labels,le="..."} ` up to the value.
+    #[inline]
+    fn start(&mut self, name: &str, suffix: &str, labels: &str, le: Option<&str>) {
+        let out = &mut *self.out;
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(suffix.as_bytes());
+        if !self.const_labels.is_empty() || !labels.is_empty() || le.is_some() {
+            out.push(b'{');
+            out.extend_from_slice(self.const_labels.as_bytes());
+            if !labels.is_empty() {
+                if !self.const_labels.is_empty() {
+                    out.push(b',');
+                }
+                out.extend_from_slice(labels.as_bytes());
+            }
+            if let Some(le) = le {
+                if !self.const_labels.is_empty() || !labels.is_empty() {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"le=\"");
+                out.extend_from_slice(le.as_bytes());
+                out.push(b'"');
+            }
+            out.push(b'}');
+        }
+        out.push(b' ');
+    }
+}
+
+impl Encoder for TextEncoder<'_> {
+    fn family(&mut self, name: &str, help: &str, kind: MetricKind) {
+        let out = &mut *self.out;
+        out.extend_from_slice(b"# HELP ");
+        out.extend_from_slice(name.as_bytes());
+        out.push(b' ');
+        escape_help(out, help);
+        out.extend_from_slice(b"\n# TYPE ");
+        out.extend_from_slice(name.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(kind.as_str().as_bytes());
+        out.push(b'\n');
+    }
+
+    fn counter(&mut self, name: &str, labels: &str, int: u64, float: f64) {
+        self.start(name, "", labels, None);
+        if float == 0.0 {
+            write_u64(self.out, int);
+        } else {
+            write_f64(self.out, int as f64 + float);
+        }
+        self.out.push(b'\n');
+    }
+
+    fn gauge(&mut self, name: &str, labels: &str, value: f64) {
+        self.start(name, "", labels, None);
+        write_f64(self.out, value);
+        self.out.push(b'\n');
+    }
+
+    fn histogram(&mut self, name: &str, labels: &str, histogram: &Histogram) {
+        let mut counts = std::mem::take(&mut self.counts);
+        let (count, sum) = histogram.snapshot_into(&mut counts);
+        let mut cumulative = 0;
+        for (i, c) in counts.iter().enumerate() {
+            cumulative += c;
+            self.start(name, "_bucket", labels, Some(histogram.buckets().le(i)));
+            write_u64(self.out, cumulative);
+            self.out.push(b'\n');
+        }
+        self.start(name, "_sum", labels, None);
+        write_f64(self.out, sum);
+        self.out.push(b'\n');
+        self.start(name, "_count", labels, None);
+        write_u64(self.out, count);
+        self.out.push(b'\n');
+        self.counts = counts;
+    }
+}
+
+/// HELP text: backslash and newline are escaped.
+fn escape_help(out: &mut Vec<u8>, help: &str) {
+    for &b in help.as_bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(b),
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use proptest::prelude::*;
+
+    use crate::encode::parse::samples;
+    use crate::{Buckets, DynLabels, Family, Format, Gauge, Histogram, LintLevel, Opts, Registry};
+
+    fn text(registry: &Registry) -> String {
+        let mut out = Vec::new();
+        registry.encode(Format::Text, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any label value and help text come back intact through encoding and parsing.
+        #[test]
+        fn label_values_and_help_round_trip(value in any::<String>(), help in any::<String>()) {
+            let registry = Registry::builder().lint_level(LintLevel::Allow).build().unwrap();
+            let family: Family<DynLabels, Gauge> = registry
+                .family(Opts::new("round_trip", help.clone()).labels(&["value", "other"]));
+            family.with_label_values(&[&value, "x"]).set(1.5);
+            let text = text(&registry);
+            let help_line = text.lines().next().unwrap();
+            let parsed_help = match crate::encode::parse::parse_line(help_line).unwrap() {
+                crate::encode::parse::Line::Help { text, .. } => text,
+                other => panic!("not a HELP line: {other:?}"),
+            };
+            prop_assert_eq!(parsed_help, help);
+            let samples = samples(&text).unwrap();
+            prop_assert_eq!(samples.len(), 1);
+            prop_assert_eq!(
+                &samples[0].labels,
+                &vec![("value".to_string(), value), ("other".to_string(), "x".to_string())]
+            );
+            prop_assert_eq!(samples[0].value, 1.5);
+        }
+
+        /// Any finite or special value is written so that it parses back to itself.
+        #[test]
+        fn gauge_values_round_trip(v in any::<f64>()) {
+            let registry = Registry::new();
+            registry.gauge("value", "A value.").set(v);
+            let parsed = samples(&text(&registry)).unwrap()[0].value;
+            prop_assert!(parsed == v || (parsed.is_nan() && v.is_nan()));
+        }
+    }
+
+    /// Threads observe and increment while another thread encodes in a loop: every encoded
+    /// histogram is a consistent snapshot and the final totals are exact.
+    #[test]
+    fn encoding_while_updating_sees_consistent_snapshots() {
+        const THREADS: usize = 4;
+        const PER_THREAD: usize = 50_000;
+        let registry = Registry::new();
+        let histogram: Histogram =
+            registry.histogram("work_seconds", "Work.", Buckets::new([1.0]).unwrap());
+        let counter = registry.counter("work_total", "Work items.");
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let (histogram, counter) = (histogram.clone(), counter.clone());
+                    scope.spawn(move || {
+                        for i in 0..PER_THREAD {
+                            // 1.0 lands in the `le="1"` bucket, 2.0 in `+Inf` only.
+                            histogram.observe(if (i + t) % 3 == 0 { 2.0 } else { 1.0 });
+                            counter.inc();
+                        }
+                    })
+                })
+                .collect();
+            let scraper = scope.spawn(|| {
+                let mut scrapes = 0;
+                let mut last_count = 0.0;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) || scrapes < 10 {
+                    let samples = samples(&text(&registry)).unwrap();
+                    let get = |name: &str, le: Option<&str>| {
+                        samples
+                            .iter()
+                            .find(|s| {
+                                s.name == name
+                                    && le.is_none_or(|le| s.labels == [("le".into(), le.into())])
+                            })
+                            .unwrap()
+                            .value
+                    };
+                    let (le1, inf) = (
+                        get("work_seconds_bucket", Some("1")),
+                        get("work_seconds_bucket", Some("+Inf")),
+                    );
+                    let (sum, count) = (
+                        get("work_seconds_sum", None),
+                        get("work_seconds_count", None),
+                    );
+                    assert!(le1 <= inf, "buckets are cumulative");
+                    assert_eq!(inf, count, "+Inf bucket equals the count");
+                    assert_eq!(
+                        sum,
+                        le1 * 1.0 + (inf - le1) * 2.0,
+                        "sum of the same observations"
+                    );
+                    assert!(count >= last_count, "counts never go back");
+                    last_count = count;
+                    scrapes += 1;
+                }
+                scrapes
+            });
+            for w in workers {
+                w.join().unwrap();
+            }
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            assert!(scraper.join().unwrap() >= 10);
+        });
+        let total = (THREADS * PER_THREAD) as u64;
+        let snapshot = histogram.snapshot();
+        assert_eq!(snapshot.count(), total);
+        let twos = (0..THREADS)
+            .map(|t| (0..PER_THREAD).filter(|i| (i + t) % 3 == 0).count() as u64)
+            .sum::<u64>();
+        assert_eq!(snapshot.counts(), &[total - twos, twos]);
+        assert_eq!(snapshot.sum(), (total - twos) as f64 + 2.0 * twos as f64);
+        assert_eq!(counter.get(), total as f64);
+    }
+}

@@ -1,0 +1,221 @@
+//! The typed errors of this crate. Each says which name, rule, label or value was refused.
+
+use std::fmt;
+
+use crate::lint::{MetricKind, Problem};
+
+/// A value a metric cannot take.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum ValueError {
+    /// A counter was asked to go down by this amount.
+    Negative(f64),
+    /// The value was NaN.
+    NotANumber,
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueError::Negative(v) => write!(f, "a counter cannot go down (increment {v})"),
+            ValueError::NotANumber => f.write_str("the value is NaN"),
+        }
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// Histogram bucket bounds that cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum BucketsError {
+    /// The bound at `index` is NaN.
+    NotANumber {
+        /// Position of the bound.
+        index: usize,
+    },
+    /// The bound at `index` is infinite (only a trailing `+Inf` is accepted, and dropped).
+    Infinite {
+        /// Position of the bound.
+        index: usize,
+    },
+    /// The bound at `index` equals the one before it.
+    Duplicate {
+        /// Position of the bound.
+        index: usize,
+        /// The repeated bound.
+        bound: f64,
+    },
+    /// The bound at `index` is smaller than the one before it.
+    NotSorted {
+        /// Position of the bound.
+        index: usize,
+        /// The out-of-order bound.
+        bound: f64,
+    },
+    /// A generated sequence of zero buckets was asked for.
+    NoBuckets,
+    /// A linear width or exponential factor that does not increase the bounds.
+    InvalidStep(f64),
+    /// An exponential sequence must start above zero.
+    InvalidStart(f64),
+}
+
+impl fmt::Display for BucketsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BucketsError::NotANumber { index } => write!(f, "bucket bound {index} is NaN"),
+            BucketsError::Infinite { index } => write!(f, "bucket bound {index} is infinite"),
+            BucketsError::Duplicate { index, bound } => {
+                write!(f, "bucket bound {index} ({bound}) repeats the previous one")
+            }
+            BucketsError::NotSorted { index, bound } => {
+                write!(
+                    f,
+                    "bucket bound {index} ({bound}) is below the previous one"
+                )
+            }
+            BucketsError::NoBuckets => f.write_str("zero buckets asked for"),
+            BucketsError::InvalidStep(s) => write!(f, "bucket step {s} does not increase"),
+            BucketsError::InvalidStart(s) => write!(f, "exponential buckets cannot start at {s}"),
+        }
+    }
+}
+
+impl std::error::Error for BucketsError {}
+
+/// Why a registration was refused.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum RegisterError {
+    /// A name breaks a rule (see [`Problem::rule`]).
+    Name(Problem),
+    /// The label names given do not fit the label set type: a tuple of `expected` values, or
+    /// a struct naming its own labels.
+    LabelCount {
+        /// The full (namespaced) name.
+        name: String,
+        /// Label names the type needs.
+        expected: usize,
+        /// Label names given.
+        got: usize,
+    },
+    /// A family of this name exists with a different definition.
+    Conflict {
+        /// The full (namespaced) name.
+        name: String,
+        /// What differs.
+        differs: Conflict,
+    },
+}
+
+/// What differs between an existing family and a new registration of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Conflict {
+    /// The metric types differ.
+    Kind {
+        /// The registered type.
+        existing: MetricKind,
+        /// The type asked for.
+        requested: MetricKind,
+    },
+    /// The help texts differ.
+    Help,
+    /// The label names differ.
+    LabelNames,
+    /// The histogram buckets differ.
+    Buckets,
+    /// The series limit or overflow policy differ.
+    Limits,
+    /// Same definition, but the Rust handle type asked for (label set type, callback or
+    /// plain metric) is not the one registered.
+    HandleType,
+}
+
+impl fmt::Display for RegisterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegisterError::Name(problem) => problem.fmt(f),
+            RegisterError::LabelCount {
+                name,
+                expected,
+                got,
+            } => write!(
+                f,
+                "metric `{name}`: its label set type has {expected} labels, {got} names were given"
+            ),
+            RegisterError::Conflict { name, differs } => {
+                write!(f, "metric `{name}` is already registered with a different ")?;
+                match differs {
+                    Conflict::Kind {
+                        existing,
+                        requested,
+                    } => write!(
+                        f,
+                        "type ({} registered, {} requested)",
+                        existing.as_str(),
+                        requested.as_str()
+                    ),
+                    Conflict::Help => f.write_str("help text"),
+                    Conflict::LabelNames => f.write_str("set of label names"),
+                    Conflict::Buckets => f.write_str("set of buckets"),
+                    Conflict::Limits => f.write_str("series limit or overflow policy"),
+                    Conflict::HandleType => f.write_str("Rust handle type"),
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for RegisterError {}
+
+impl From<Problem> for RegisterError {
+    fn from(problem: Problem) -> RegisterError {
+        RegisterError::Name(problem)
+    }
+}
+
+/// Why a family lookup was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LabelError {
+    /// The number of label values given is not the number of label names.
+    Arity {
+        /// The family.
+        family: String,
+        /// Label names of the family.
+        expected: usize,
+        /// Values given.
+        got: usize,
+    },
+    /// The family holds its limit of series and its policy is [`Overflow::Reject`](crate::Overflow::Reject).
+    Overflow {
+        /// The family.
+        family: String,
+        /// Its series limit.
+        limit: usize,
+    },
+}
+
+impl fmt::Display for LabelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LabelError::Arity {
+                family,
+                expected,
+                got,
+            } => {
+                write!(
+                    f,
+                    "family `{family}` has {expected} labels, {got} values were given"
+                )
+            }
+            LabelError::Overflow { family, limit } => {
+                write!(f, "family `{family}` holds its limit of {limit} series")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LabelError {}

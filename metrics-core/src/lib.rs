@@ -1,0 +1,72 @@
+//! Prometheus instrumentation for Rust services: counters, gauges and histograms with
+//! bounded label families, naming rules enforced where the metric is declared, and the text
+//! exposition format.
+//!
+//! ```
+//! use metrics_core::{Buckets, Counter, DynLabels, Family, Format, Opts, Registry};
+//!
+//! let registry = Registry::new();
+//! let requests: Family<DynLabels, Counter> = registry.family(
+//!     Opts::new("http_requests_total", "HTTP requests served.").labels(&["method", "status"]),
+//! );
+//! let in_flight = registry.gauge("http_requests_in_flight", "Requests being served.");
+//!
+//! requests.with_label_values(&["GET", "200"]).inc();
+//! requests.with_label_values(&["GET", "200"]).inc();
+//! requests.with_label_values(&["POST", "500"]).inc();
+//! in_flight.set(3.0);
+//!
+//! let mut body = Vec::new();
+//! registry.encode(Format::Text, &mut body);
+//! let text = String::from_utf8(body)?;
+//! assert!(text.contains("http_requests_total{method=\"GET\",status=\"200\"} 2\n"));
+//! assert!(text.contains("http_requests_total{method=\"POST\",status=\"500\"} 1\n"));
+//! assert!(text.contains("# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight 3\n"));
+//!
+//! // Names are checked where they are declared: a counter must end in `_total`.
+//! let err = registry.try_counter("http_requests", "HTTP requests.").unwrap_err();
+//! assert_eq!(err.to_string(), "metric `http_requests`: a counter's name must end in `_total`");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Design
+//! - Hot paths take no lock: [`Counter::inc`] is one atomic add, [`Histogram::observe`] three
+//!   atomic operations with consistent snapshots at scrape time.
+//! - Every [`Family`] is bounded ([`DEFAULT_SERIES_LIMIT`] unless set): past its limit, new
+//!   label sets share an overflow series or are refused, and refusals are counted in
+//!   `metrics_series_overflow_total{family}`.
+//! - Families of fixed-cardinality labels (enums, `bool`; see [`LabelValue`]) are dense
+//!   arrays: a lookup is arithmetic.
+//! - One set of naming rules ([`Rule`]) serves the compile-time check ([`checked_name`]),
+//!   registration and [`lint_exposition`].
+
+mod collector;
+mod encode;
+mod error;
+mod label;
+mod lint;
+mod metric;
+mod name;
+mod registry;
+mod sync;
+
+pub use collector::process::ProcessCollector;
+pub use encode::Format;
+pub use error::{BucketsError, Conflict, LabelError, RegisterError, ValueError};
+pub use label::{DynLabels, LabelSet, LabelValue};
+pub use lint::{
+    breaks, check_label_name, check_metric_name, checked_name, lint_exposition, LintLevel,
+    MetricKind, Problem, Rule,
+};
+pub use metric::counter::Counter;
+pub use metric::family::{Family, Overflow, Series, OVERFLOW_VALUE};
+pub use metric::gauge::Gauge;
+pub use metric::histogram::{
+    Buckets, Histogram, HistogramSnapshot, HistogramTimer, DEFAULT_BUCKETS,
+};
+pub use metric::Metric;
+pub use registry::collector::{Collection, Collector, FamilyWriter};
+pub use registry::{
+    default_registry, CollectorId, Opts, Registry, RegistryBuilder, SelfMetrics,
+    DEFAULT_SERIES_LIMIT,
+};

@@ -1,0 +1,701 @@
+//! A family: one metric per distinct label set, bounded in size.
+//!
+//! Two ways to find a series:
+//! - dense: when every label value has a fixed cardinality (enums, `bool`) and their product
+//!   fits the series limit, the series live in an array indexed by arithmetic on the values.
+//!   No hashing, no lock, no allocation after first use; the caller gets a reference.
+//! - sparse: otherwise, a table sharded over read-write locks. A lookup hashes the values,
+//!   takes one shard's read lock for the probe and hands back a clone of the series handle,
+//!   so no lock is held once it returns. Only the first use of a label set takes a write lock.
+//!
+//! Past the series limit, new label sets share one overflow series (all values
+//! `__overflow__`) or are refused, and every refusal is counted. Memory stays bounded
+//! whatever values arrive.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use crossbeam_utils::CachePadded;
+use hashbrown::HashTable;
+use parking_lot::RwLock;
+
+use crate::encode::Encoder;
+use crate::error::LabelError;
+use crate::label::{push_pair, BlockMatcher, DynLabels, LabelSet, ValueHasher};
+use crate::metric::Metric;
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+/// The label value every label of the overflow series carries.
+pub const OVERFLOW_VALUE: &str = "__overflow__";
+
+/// What a family does with a new label set once it holds its series limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Overflow {
+    /// New label sets share one series whose label values are all `__overflow__` (default).
+    #[default]
+    Collapse,
+    /// `try_` lookups return [`LabelError::Overflow`]; the panicking-free plain lookups hand
+    /// back a detached metric that is never exported.
+    Reject,
+}
+
+/// What the registry fixed for a family: its full name, help, label names and bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FamilySpec {
+    pub(crate) name: Box<str>,
+    pub(crate) help: Box<str>,
+    pub(crate) label_names: Box<[Box<str>]>,
+    pub(crate) limit: usize,
+    pub(crate) overflow: Overflow,
+    pub(crate) expire_after: Option<Duration>,
+}
+
+/// A family of metrics of kind `M`, one per distinct label set `L`.
+///
+/// Registered through a [`Registry`](crate::Registry); cheap to clone (clones share the
+/// series). Lookups never return a lock guard: [`Series`] is a reference into a dense family,
+/// or an owned handle.
+///
+/// ```
+/// use metrics_core::{Counter, DynLabels, Family, Opts, Registry};
+/// let registry = Registry::new();
+/// let requests: Family<DynLabels, Counter> = registry.family(
+///     Opts::new("http_requests_total", "Requests served.").labels(&["method", "status"]),
+/// );
+/// requests.with_label_values(&["GET", "200"]).inc();
+/// assert_eq!(requests.with_label_values(&["GET", "200"]).get(), 1.0);
+/// ```
+pub struct Family<L, M: Metric> {
+    inner: Arc<FamilyCells<L, M>>,
+}
+
+impl<L, M: Metric> Clone for Family<L, M> {
+    fn clone(&self) -> Self {
+        Family {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<L, M: Metric> fmt::Debug for Family<L, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Family")
+            .field("name", &self.inner.spec.name)
+            .field("labels", &self.inner.spec.label_names)
+            .field("series", &self.inner.len())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct FamilyCells<L, M: Metric> {
+    spec: FamilySpec,
+    config: M::Config,
+    /// One slot per label set when the family is dense, else empty.
+    dense: Box<[DenseSlot<M>]>,
+    sparse: Sparse<M>,
+    overflow_series: OnceLock<M>,
+    rejected: OnceLock<M>,
+    refused: AtomicU64,
+    _labels: PhantomData<fn(&L)>,
+}
+
+struct DenseSlot<M> {
+    series: OnceLock<DenseSeries<M>>,
+    live: AtomicBool,
+}
+
+struct DenseSeries<M> {
+    metric: M,
+    block: Box<str>,
+}
+
+/// A series found in a family: dereferences to the metric.
+///
+/// It borrows the family when the family is dense and owns a handle otherwise; either way no
+/// lock is held. [`into_owned`](Series::into_owned) keeps a handle for later.
+pub struct Series<'a, M> {
+    inner: SeriesRef<'a, M>,
+}
+
+enum SeriesRef<'a, M> {
+    Borrowed(&'a M),
+    Owned(M),
+}
+
+impl<'a, M: Clone> Series<'a, M> {
+    fn borrowed(metric: &'a M) -> Self {
+        Series {
+            inner: SeriesRef::Borrowed(metric),
+        }
+    }
+
+    fn owned(metric: M) -> Self {
+        Series {
+            inner: SeriesRef::Owned(metric),
+        }
+    }
+
+    /// A handle to keep: updates through it reach the family's series for as long as the
+    /// series is not removed.
+    pub fn into_owned(self) -> M {
+        match self.inner {
+            SeriesRef::Borrowed(m) => m.clone(),
+            SeriesRef::Owned(m) => m,
+        }
+    }
+}
+
+impl<M> Deref for Series<'_, M> {
+    type Target = M;
+    #[inline]
+    fn deref(&self) -> &M {
+        match &self.inner {
+            SeriesRef::Borrowed(m) => m,
+            SeriesRef::Owned(m) => m,
+        }
+    }
+}
+
+impl<M: fmt::Debug> fmt::Debug for Series<'_, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<L: LabelSet, M: Metric> Family<L, M> {
+    pub(crate) fn new(spec: FamilySpec, config: M::Config) -> Family<L, M> {
+        let dense_len = match L::CARDINALITY {
+            Some(n) if !L::DYNAMIC && n <= spec.limit => n,
+            _ => 0,
+        };
+        let dense = (0..dense_len)
+            .map(|_| DenseSlot {
+                series: OnceLock::new(),
+                live: AtomicBool::new(false),
+            })
+            .collect();
+        Family {
+            inner: Arc::new(FamilyCells {
+                spec,
+                config,
+                dense,
+                sparse: Sparse::new(),
+                overflow_series: OnceLock::new(),
+                rejected: OnceLock::new(),
+                refused: AtomicU64::new(0),
+                _labels: PhantomData,
+            }),
+        }
+    }
+
+    /// The series for `labels`, created at zero on first use.
+    ///
+    /// Past the series limit, a new label set gets the overflow series (policy
+    /// [`Overflow::Collapse`]) or a detached metric that is never exported
+    /// ([`Overflow::Reject`]); either way the refusal is counted.
+    #[inline]
+    pub fn get(&self, labels: &L) -> Series<'_, M> {
+        match self.try_get(labels) {
+            Ok(series) => series,
+            Err(_) => self.inner.rejected(),
+        }
+    }
+
+    /// The series for `labels`, created at zero on first use.
+    ///
+    /// # Errors
+    /// [`LabelError::Overflow`] when the family holds its series limit, `labels` is new and
+    /// the policy is [`Overflow::Reject`].
+    #[inline]
+    pub fn try_get(&self, labels: &L) -> Result<Series<'_, M>, LabelError> {
+        let f = &*self.inner;
+        if let Some(slot) = f.dense.get(labels.dense_index()) {
+            if let Some(series) = slot.series.get() {
+                if !slot.live.load(Ordering::Relaxed) {
+                    slot.live.store(true, Ordering::Relaxed);
+                }
+                return Ok(Series::borrowed(&series.metric));
+            }
+            return Ok(Series::borrowed(
+                f.dense_series(slot, |visit| labels.visit(visit)),
+            ));
+        }
+        self.try_get_sparse(labels)
+    }
+
+    /// The hashed lookup, kept out of line so that the dense path stays small.
+    #[inline(never)]
+    fn try_get_sparse(&self, labels: &L) -> Result<Series<'_, M>, LabelError> {
+        let f = &*self.inner;
+        let mut hasher = ValueHasher::new(&f.sparse.hasher);
+        labels.visit(&mut |v| hasher.value(v));
+        f.sparse_series(
+            hasher.finish(),
+            |block| f.matches(block, |visit| labels.visit(visit)),
+            || f.block(|visit| labels.visit(visit)),
+        )
+    }
+
+    /// Removes the series for `labels`; returns whether it existed. Handles obtained before
+    /// still work but are no longer exported.
+    pub fn remove(&self, labels: &L) -> bool {
+        let f = &*self.inner;
+        if let Some(slot) = f.dense.get(labels.dense_index()) {
+            return f.remove_dense(slot);
+        }
+        let mut hasher = ValueHasher::new(&f.sparse.hasher);
+        labels.visit(&mut |v| hasher.value(v));
+        f.sparse.remove(hasher.finish(), |block| {
+            f.matches(block, |visit| labels.visit(visit))
+        })
+    }
+}
+
+impl<M: Metric> Family<DynLabels, M> {
+    /// The series for these label values, in the order of the family's label names.
+    ///
+    /// # Panics
+    /// If the number of values is not the number of label names (a programming error; label
+    /// *values* never cause a panic). [`try_with_label_values`](Self::try_with_label_values)
+    /// returns an error instead.
+    #[inline]
+    #[track_caller]
+    pub fn with_label_values(&self, values: &[&str]) -> Series<'_, M> {
+        match self.try_with_label_values(values) {
+            Ok(series) => series,
+            Err(LabelError::Overflow { .. }) => self.inner.rejected(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The series for these label values, in the order of the family's label names.
+    ///
+    /// # Errors
+    /// [`LabelError::Arity`] when the number of values is wrong; [`LabelError::Overflow`] as
+    /// for [`Family::try_get`].
+    #[inline]
+    pub fn try_with_label_values(&self, values: &[&str]) -> Result<Series<'_, M>, LabelError> {
+        let f = &*self.inner;
+        f.check_arity(values)?;
+        f.sparse_series(
+            f.sparse.hash_values(values),
+            |block| f.matches_values(block, values),
+            || f.block(|visit| values.iter().for_each(|v| visit(v))),
+        )
+    }
+
+    /// Removes the series for these label values; returns whether it existed.
+    ///
+    /// # Errors
+    /// [`LabelError::Arity`] when the number of values is wrong.
+    pub fn remove_label_values(&self, values: &[&str]) -> Result<bool, LabelError> {
+        let f = &*self.inner;
+        f.check_arity(values)?;
+        Ok(f.sparse.remove(f.sparse.hash_values(values), |block| {
+            f.matches_values(block, values)
+        }))
+    }
+}
+
+impl<L, M: Metric> Family<L, M> {
+    /// Removes every series (the overflow series included).
+    pub fn clear(&self) {
+        let f = &*self.inner;
+        for slot in f.dense.iter() {
+            f.remove_dense(slot);
+        }
+        f.sparse.clear();
+        if let Some(overflow) = f.overflow_series.get() {
+            overflow.reset();
+        }
+    }
+
+    /// The number of series, the overflow series not included.
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Whether the family has no series.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many lookups were refused or collapsed because the family was full.
+    pub fn refused(&self) -> u64 {
+        self.inner.refused.load(Ordering::Relaxed)
+    }
+
+    /// The full name the family is exported under.
+    pub fn name(&self) -> &str {
+        &self.inner.spec.name
+    }
+
+    pub(crate) fn cells(&self) -> Arc<FamilyCells<L, M>> {
+        Arc::clone(&self.inner)
+    }
+}
+
+impl<L, M: Metric> FamilyCells<L, M> {
+    pub(crate) fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        let dense = self
+            .dense
+            .iter()
+            .filter(|s| s.live.load(Ordering::Relaxed))
+            .count();
+        dense + self.sparse.len.load(Ordering::Relaxed)
+    }
+
+    #[cold]
+    fn dense_series<'a>(
+        &self,
+        slot: &'a DenseSlot<M>,
+        visit: impl FnOnce(&mut dyn FnMut(&str)),
+    ) -> &'a M {
+        let series = slot.series.get_or_init(|| DenseSeries {
+            metric: M::from_config(&self.config),
+            block: self.block(visit).into_boxed_str(),
+        });
+        if !slot.live.load(Ordering::Relaxed) {
+            slot.live.store(true, Ordering::Relaxed);
+        }
+        &series.metric
+    }
+
+    fn remove_dense(&self, slot: &DenseSlot<M>) -> bool {
+        let was_live = slot.live.swap(false, Ordering::Relaxed);
+        if let Some(series) = slot.series.get() {
+            series.metric.reset();
+        }
+        was_live
+    }
+
+    fn sparse_series(
+        &self,
+        hash: u64,
+        matches: impl Fn(&str) -> bool,
+        block: impl FnOnce() -> String,
+    ) -> Result<Series<'_, M>, LabelError> {
+        if let Some(metric) = self.sparse.find(hash, &matches) {
+            return Ok(Series::owned(metric));
+        }
+        let make = || M::from_config(&self.config);
+        if let Some(metric) = self
+            .sparse
+            .insert(hash, &matches, block, make, self.spec.limit)
+        {
+            return Ok(Series::owned(metric));
+        }
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        match self.spec.overflow {
+            Overflow::Collapse => Ok(Series::borrowed(
+                self.overflow_series
+                    .get_or_init(|| M::from_config(&self.config)),
+            )),
+            Overflow::Reject => Err(LabelError::Overflow {
+                family: self.spec.name.to_string(),
+                limit: self.spec.limit,
+            }),
+        }
+    }
+
+    fn rejected(&self) -> Series<'_, M> {
+        Series::borrowed(self.rejected.get_or_init(|| M::from_config(&self.config)))
+    }
+
+    fn check_arity(&self, values: &[&str]) -> Result<(), LabelError> {
+        let expected = self.spec.label_names.len();
+        if values.len() == expected {
+            Ok(())
+        } else {
+            Err(LabelError::Arity {
+                family: self.spec.name.to_string(),
+                expected,
+                got: values.len(),
+            })
+        }
+    }
+
+    /// Builds the label block of the values `visit` gives.
+    fn block(&self, visit: impl FnOnce(&mut dyn FnMut(&str))) -> String {
+        let mut block = String::new();
+        let mut names = self.spec.label_names.iter();
+        visit(&mut |value| {
+            if let Some(name) = names.next() {
+                push_pair(&mut block, name, value);
+            }
+        });
+        block
+    }
+
+    /// Whether `block` holds the values `visit` gives.
+    #[inline]
+    fn matches(&self, block: &str, visit: impl FnOnce(&mut dyn FnMut(&str))) -> bool {
+        let mut matcher = BlockMatcher::new(block);
+        let mut names = self.spec.label_names.iter();
+        visit(&mut |value| matcher.value(names.next().map_or(0, |n| n.len()), value));
+        matcher.matched()
+    }
+
+    /// Whether `block` holds `values`: [`matches`](Self::matches) without the visitor.
+    #[inline]
+    fn matches_values(&self, block: &str, values: &[&str]) -> bool {
+        let mut matcher = BlockMatcher::new(block);
+        for (name, value) in self.spec.label_names.iter().zip(values) {
+            matcher.value(name.len(), value);
+        }
+        matcher.matched()
+    }
+
+    /// Writes every live series (and drops those idle past the expiry).
+    pub(crate) fn encode(&self, encoder: &mut dyn Encoder) {
+        if self.len() == 0 && self.overflow_series.get().is_none() {
+            return;
+        }
+        let name = &*self.spec.name;
+        encoder.family(name, &self.spec.help, M::KIND);
+        for slot in self.dense.iter() {
+            if slot.live.load(Ordering::Relaxed) {
+                if let Some(series) = slot.series.get() {
+                    series.metric.encode(name, &series.block, encoder);
+                }
+            }
+        }
+        self.sparse.encode(name, encoder, self.spec.expire_after);
+        if let Some(overflow) = self.overflow_series.get() {
+            let block = self.block(|visit| {
+                self.spec
+                    .label_names
+                    .iter()
+                    .for_each(|_| visit(OVERFLOW_VALUE))
+            });
+            overflow.encode(name, &block, encoder);
+        }
+    }
+}
+
+/// The hashed part of a family, sharded so that writers of one shard do not stall lookups
+/// in the others.
+struct Sparse<M> {
+    shards: Box<[CachePadded<RwLock<Shard<M>>>]>,
+    len: AtomicUsize,
+    hasher: foldhash::fast::RandomState,
+    born: Instant,
+}
+
+const SHARDS: usize = 16;
+
+/// Series in a stable order (a slab) and a table of their positions.
+struct Shard<M> {
+    index: HashTable<u32>,
+    slots: Vec<Option<Entry<M>>>,
+    free: Vec<u32>,
+}
+
+impl<M> Default for Shard<M> {
+    fn default() -> Self {
+        Shard {
+            index: HashTable::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+struct Entry<M> {
+    hash: u64,
+    block: Box<str>,
+    metric: M,
+    /// The metric's fingerprint at the last scrape, and when (ms since `born`) it last changed.
+    seen: AtomicU64,
+    changed_at: AtomicU64,
+}
+
+impl<M: Metric> Sparse<M> {
+    fn new() -> Sparse<M> {
+        Sparse {
+            shards: (0..SHARDS)
+                .map(|_| CachePadded::new(RwLock::new(Shard::default())))
+                .collect(),
+            len: AtomicUsize::new(0),
+            hasher: foldhash::fast::RandomState::default(),
+            born: Instant::now(),
+        }
+    }
+
+    #[inline]
+    fn hash_values(&self, values: &[&str]) -> u64 {
+        let mut hasher = ValueHasher::new(&self.hasher);
+        values.iter().for_each(|v| hasher.value(v));
+        hasher.finish()
+    }
+
+    #[inline]
+    fn shard(&self, hash: u64) -> &RwLock<Shard<M>> {
+        // Bits the table itself does not use: it takes the low bits for the position and the
+        // top seven for its tags.
+        &self.shards[(hash >> 32) as usize % SHARDS]
+    }
+
+    #[inline]
+    fn find(&self, hash: u64, matches: &impl Fn(&str) -> bool) -> Option<M> {
+        let shard = self.shard(hash).read();
+        shard
+            .find(hash, matches)
+            .map(|i| shard.entry(i).metric.clone())
+    }
+
+    fn insert(
+        &self,
+        hash: u64,
+        matches: &impl Fn(&str) -> bool,
+        block: impl FnOnce() -> String,
+        make: impl FnOnce() -> M,
+        limit: usize,
+    ) -> Option<M> {
+        if self.len.load(Ordering::Relaxed) >= limit {
+            return None;
+        }
+        let mut shard = self.shard(hash).write();
+        if let Some(i) = shard.find(hash, matches) {
+            return Some(shard.entry(i).metric.clone());
+        }
+        if self.len.fetch_add(1, Ordering::Relaxed) >= limit {
+            self.len.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        let metric = make();
+        let now = self.now_ms();
+        shard.insert(Entry {
+            hash,
+            block: block().into_boxed_str(),
+            seen: AtomicU64::new(metric.fingerprint()),
+            changed_at: AtomicU64::new(now),
+            metric: metric.clone(),
+        });
+        Some(metric)
+    }
+
+    fn remove(&self, hash: u64, matches: impl Fn(&str) -> bool) -> bool {
+        let mut shard = self.shard(hash).write();
+        match shard.find(hash, &matches) {
+            Some(i) => {
+                shard.remove(i);
+                self.len.fetch_sub(1, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn clear(&self) {
+        for shard in self.shards.iter() {
+            let mut shard = shard.write();
+            let removed = shard.slots.iter().filter(|s| s.is_some()).count();
+            *shard = Shard::default();
+            self.len.fetch_sub(removed, Ordering::Relaxed);
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.born.elapsed().as_millis() as u64
+    }
+
+    fn encode(&self, name: &str, encoder: &mut dyn Encoder, expire_after: Option<Duration>) {
+        let now = self.now_ms();
+        let ttl = expire_after.map(|d| d.as_millis() as u64);
+        let mut stale = Vec::new();
+        for shard in self.shards.iter() {
+            {
+                let shard = shard.read();
+                for (i, entry) in shard.slots.iter().enumerate() {
+                    let Some(entry) = entry else { continue };
+                    if ttl.is_some_and(|ttl| entry.idle_for(now) >= ttl) {
+                        stale.push(i as u32);
+                        continue;
+                    }
+                    entry.metric.encode(name, &entry.block, encoder);
+                }
+            }
+            if !stale.is_empty() {
+                let mut shard = shard.write();
+                for i in stale.drain(..) {
+                    // Updated between the two locks: it stays.
+                    let still_idle = shard.slots[i as usize]
+                        .as_ref()
+                        .is_some_and(|e| ttl.is_some_and(|ttl| e.idle_for(now) >= ttl));
+                    if still_idle {
+                        shard.remove(i);
+                        self.len.fetch_sub(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<M: Metric> Entry<M> {
+    /// Milliseconds since the value last changed, as seen by scrapes.
+    fn idle_for(&self, now: u64) -> u64 {
+        let fingerprint = self.metric.fingerprint();
+        if self.seen.swap(fingerprint, Ordering::Relaxed) != fingerprint {
+            self.changed_at.store(now, Ordering::Relaxed);
+            return 0;
+        }
+        now.saturating_sub(self.changed_at.load(Ordering::Relaxed))
+    }
+}
+
+impl<M> Shard<M> {
+    #[inline]
+    fn find(&self, hash: u64, matches: &impl Fn(&str) -> bool) -> Option<u32> {
+        let slots = &self.slots;
+        self.index
+            .find(hash, |&i| {
+                slots[i as usize]
+                    .as_ref()
+                    .is_some_and(|e| e.hash == hash && matches(&e.block))
+            })
+            .copied()
+    }
+
+    fn entry(&self, i: u32) -> &Entry<M> {
+        self.slots[i as usize]
+            .as_ref()
+            .expect("the index points at live slots only")
+    }
+
+    fn insert(&mut self, entry: Entry<M>) {
+        let hash = entry.hash;
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(entry);
+                i
+            }
+            None => {
+                self.slots.push(Some(entry));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let Shard { index, slots, .. } = self;
+        index.insert_unique(hash, i, |&j| {
+            slots[j as usize].as_ref().map_or(0, |e| e.hash)
+        });
+    }
+
+    fn remove(&mut self, i: u32) {
+        let Some(entry) = self.slots[i as usize].take() else {
+            return;
+        };
+        if let Ok(found) = self.index.find_entry(entry.hash, |&j| j == i) {
+            found.remove();
+        }
+        self.free.push(i);
+    }
+}

@@ -1,0 +1,79 @@
+//! A gauge: an `f64` kept as bits in one atomic.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::metric::counter::add_f64;
+use crate::sync::{AtomicU64, Ordering};
+
+/// A value that goes up and down, such as queue depth or temperature.
+///
+/// `set` is one atomic store; `add` and friends a compare-and-swap loop. Clones share the
+/// same value.
+///
+/// ```
+/// let g = metrics_core::Gauge::new();
+/// g.set(10.0);
+/// g.dec();
+/// g.add(0.5);
+/// assert_eq!(g.get(), 9.5);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Gauge {
+    bits: Arc<AtomicU64>,
+}
+
+impl Gauge {
+    /// A gauge at zero, not registered anywhere (see `Registry::gauge` for that).
+    pub fn new() -> Gauge {
+        Gauge::default()
+    }
+
+    /// Sets the value.
+    #[inline]
+    pub fn set(&self, v: f64) {
+        self.bits.store(v.to_bits(), Ordering::Relaxed);
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.add(1.0);
+    }
+
+    /// Subtracts one.
+    #[inline]
+    pub fn dec(&self) {
+        self.add(-1.0);
+    }
+
+    /// Adds `v` (which may be negative).
+    #[inline]
+    pub fn add(&self, v: f64) {
+        add_f64(&self.bits, v);
+    }
+
+    /// Subtracts `v`.
+    #[inline]
+    pub fn sub(&self, v: f64) {
+        self.add(-v);
+    }
+
+    /// Sets the value to the current Unix time in seconds, as for a
+    /// `..._last_success_timestamp_seconds` gauge.
+    pub fn set_to_current_time(&self) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        self.set(now.as_secs_f64());
+    }
+
+    /// The current value.
+    pub fn get(&self) -> f64 {
+        f64::from_bits(self.bits.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn reset(&self) {
+        self.set(0.0);
+    }
+}

@@ -1,0 +1,250 @@
+//! Thread-owned cells: each thread adds into cells of its own, so an increment is a plain
+//! load and store, with no locked instruction and no cache line shared with another thread.
+//! A read sums the cell over every thread's arena.
+//!
+//! On the machines we measure on, one locked read-modify-write costs ~10 ns while a plain
+//! add costs well under 1 ns; a counter that every request touches pays that difference.
+//!
+//! - An arena is leased to one thread at a time (a thread-local), so each of its cells has a
+//!   single writer. When the thread ends the arena returns to a pool and the next new thread
+//!   continues adding into it: the values belong to the metrics, not to the threads.
+//! - Arenas are never freed, so readers walk them without locks. Their number is bounded by
+//!   the most threads alive at once; past [`MAX_ARENAS`], threads share one arena written with
+//!   atomic adds (still correct, as fast as a plain atomic).
+//! - A [`CellId`] is one cell index, valid in every arena. Dropping it zeroes the cell in
+//!   every arena (no handle, so no writer, remains) and returns the index for reuse.
+
+use std::cell::Cell;
+use std::sync::{LazyLock, OnceLock};
+
+use parking_lot::Mutex;
+
+// Not `crate::sync`: each cell has one writer, there is no interleaving for loom to explore.
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+const CHUNK: usize = 1024;
+const FAN: usize = 64;
+/// Cells per arena: ids past this fall back to a shared atomic in the metric itself.
+pub(crate) const MAX_CELLS: usize = CHUNK * FAN * FAN;
+/// Arenas leased to threads at most; more threads at once share the overflow arena.
+const MAX_ARENAS: usize = 1024;
+
+/// Fixed-size arrays indexed with masks: no bounds checks, thin pointers.
+type Chunk = Box<[AtomicU64; CHUNK]>;
+type Page = Box<[OnceLock<Chunk>; FAN]>;
+
+/// One thread's cells, allocated a chunk at a time as ids are touched.
+struct Arena {
+    pages: [OnceLock<Page>; FAN],
+    /// Whether several threads write this arena (then with atomic adds).
+    shared: bool,
+}
+
+impl Arena {
+    fn new(shared: bool) -> &'static Arena {
+        Box::leak(Box::new(Arena {
+            pages: [const { OnceLock::new() }; FAN],
+            shared,
+        }))
+    }
+
+    #[inline(always)]
+    fn cell(&self, id: usize) -> &AtomicU64 {
+        let page = self.pages[(id / (CHUNK * FAN)) % FAN]
+            .get_or_init(|| Box::new([const { OnceLock::new() }; FAN]));
+        let chunk =
+            page[(id / CHUNK) % FAN].get_or_init(|| Box::new([const { AtomicU64::new(0) }; CHUNK]));
+        &chunk[id % CHUNK]
+    }
+
+    /// The cell if this arena ever touched its chunk.
+    #[inline]
+    fn peek(&self, id: usize) -> Option<&AtomicU64> {
+        let page = self.pages[(id / (CHUNK * FAN)) % FAN].get()?;
+        Some(&page[(id / CHUNK) % FAN].get()?[id % CHUNK])
+    }
+
+    #[inline]
+    fn add(&self, id: usize, v: u64) {
+        let cell = self.cell(id);
+        if self.shared {
+            cell.fetch_add(v, Ordering::Relaxed);
+        } else {
+            // Single writer: a plain read and write cannot lose an update.
+            cell.store(
+                cell.load(Ordering::Relaxed).wrapping_add(v),
+                Ordering::Relaxed,
+            );
+        }
+    }
+}
+
+/// Every arena ever made, append-only, readable without a lock.
+struct Arenas {
+    all: [OnceLock<&'static Arena>; MAX_ARENAS],
+    len: AtomicUsize,
+    idle: Mutex<Vec<&'static Arena>>,
+    shared: &'static Arena,
+}
+
+static ARENAS: LazyLock<Arenas> = LazyLock::new(|| Arenas {
+    all: [const { OnceLock::new() }; MAX_ARENAS],
+    len: AtomicUsize::new(0),
+    idle: Mutex::new(Vec::new()),
+    shared: Arena::new(true),
+});
+
+impl Arenas {
+    fn lease(&'static self) -> &'static Arena {
+        let mut idle = self.idle.lock();
+        if let Some(arena) = idle.pop() {
+            return arena;
+        }
+        let n = self.len.load(Ordering::Relaxed);
+        if n == MAX_ARENAS {
+            return self.shared;
+        }
+        let arena = Arena::new(false);
+        // Published under the `idle` lock, so `n` is ours.
+        let _ = self.all[n].set(arena);
+        self.len.store(n + 1, Ordering::Release);
+        arena
+    }
+
+    fn for_each(&self, mut f: impl FnMut(&'static Arena)) {
+        f(self.shared);
+        let n = self.len.load(Ordering::Acquire);
+        for slot in &self.all[..n] {
+            if let Some(arena) = slot.get() {
+                f(arena);
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// The calling thread's arena: a `const` thread-local without destructor, the cheapest
+    /// kind to reach.
+    static ARENA: Cell<Option<&'static Arena>> = const { Cell::new(None) };
+    /// Returns the arena to the pool when the thread ends.
+    static LEASE: Lease = const { Lease };
+}
+
+struct Lease;
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        // Whatever the thread's remaining destructors count goes to the shared arena.
+        if let Some(arena) = ARENA.with(|a| a.replace(Some(ARENAS.shared))) {
+            if !arena.shared {
+                ARENAS.idle.lock().push(arena);
+            }
+        }
+    }
+}
+
+/// The calling thread's arena, leasing one on first use.
+#[inline]
+fn arena() -> &'static Arena {
+    match ARENA.with(Cell::get) {
+        Some(arena) => arena,
+        None => lease(),
+    }
+}
+
+#[cold]
+fn lease() -> &'static Arena {
+    // Registering the guard fails only while the thread is being torn down.
+    let arena = match LEASE.try_with(|_| ()) {
+        Ok(()) => ARENAS.lease(),
+        Err(_) => ARENAS.shared,
+    };
+    ARENA.with(|a| a.set(Some(arena)));
+    arena
+}
+
+/// Free cell ids, and the next never-used one.
+static IDS: Mutex<(usize, Vec<usize>)> = Mutex::new((0, Vec::new()));
+
+/// One cell, present in every arena. Owned by one metric; zeroed and freed on drop.
+#[derive(Debug)]
+pub(crate) struct CellId(usize);
+
+impl CellId {
+    /// A fresh cell at zero, or `None` once [`MAX_CELLS`] are in use.
+    pub(crate) fn new() -> Option<CellId> {
+        let mut ids = IDS.lock();
+        if let Some(id) = ids.1.pop() {
+            return Some(CellId(id));
+        }
+        if ids.0 == MAX_CELLS {
+            return None;
+        }
+        ids.0 += 1;
+        Some(CellId(ids.0 - 1))
+    }
+
+    /// Adds `v` to this thread's copy of the cell.
+    #[inline]
+    pub(crate) fn add(&self, v: u64) {
+        arena().add(self.0, v);
+    }
+
+    /// The sum of the cell over every arena.
+    pub(crate) fn sum(&self) -> u64 {
+        let mut sum = 0u64;
+        ARENAS.for_each(|arena| {
+            if let Some(cell) = arena.peek(self.0) {
+                sum = sum.wrapping_add(cell.load(Ordering::Relaxed));
+            }
+        });
+        sum
+    }
+}
+
+impl Drop for CellId {
+    fn drop(&mut self) {
+        // No handle to the metric is left, so nothing writes this cell any more.
+        ARENAS.for_each(|arena| {
+            if let Some(cell) = arena.peek(self.0) {
+                cell.store(0, Ordering::Relaxed);
+            }
+        });
+        IDS.lock().1.push(self.0);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_over_threads_that_come_and_go() {
+        let cell = std::sync::Arc::new(CellId::new().unwrap());
+        for round in 0..3 {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let cell = cell.clone();
+                    std::thread::spawn(move || (0..1000).for_each(|_| cell.add(1)))
+                })
+                .collect();
+            handles.into_iter().for_each(|h| h.join().unwrap());
+            assert_eq!(cell.sum(), 4000 * (round + 1));
+        }
+    }
+
+    #[test]
+    fn a_freed_cell_comes_back_at_zero() {
+        let cell = CellId::new().unwrap();
+        cell.add(41);
+        let id = cell.0;
+        drop(cell);
+        // Ids are reused most-recently-freed first; other tests may take it in between.
+        let again = CellId::new().unwrap();
+        if again.0 == id {
+            assert_eq!(again.sum(), 0);
+        }
+        again.add(1);
+        assert_eq!(again.sum(), 1);
+    }
+}

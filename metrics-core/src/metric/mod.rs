@@ -1,0 +1,96 @@
+//! The metric kinds and what a family needs of them.
+
+pub(crate) mod counter;
+pub(crate) mod family;
+pub(crate) mod gauge;
+pub(crate) mod histogram;
+pub(crate) mod local;
+
+use std::fmt;
+
+use crate::encode::Encoder;
+use crate::lint::MetricKind;
+use counter::Counter;
+use gauge::Gauge;
+use histogram::{Buckets, Histogram};
+
+/// A kind of metric a [`Family`](crate::Family) can hold: [`Counter`], [`Gauge`] or
+/// [`Histogram`]. Sealed: the encoders know exactly these.
+pub trait Metric: sealed::Sealed + Clone + Send + Sync + fmt::Debug + 'static {}
+
+pub(crate) mod sealed {
+    #![allow(unreachable_pub)]
+    use super::*;
+
+    /// The operations families and encoders need; not for use outside this crate.
+    pub trait Sealed {
+        /// What a new series is made from: `()`, or [`Buckets`] for histograms.
+        type Config: Clone + PartialEq + Default + fmt::Debug + Send + Sync + 'static;
+        /// The family type.
+        const KIND: MetricKind;
+        /// A new series at zero.
+        fn from_config(config: &Self::Config) -> Self;
+        /// Writes one series.
+        fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder);
+        /// Changes whenever the value changes (used to expire idle series).
+        fn fingerprint(&self) -> u64;
+        /// Back to zero.
+        fn reset(&self);
+    }
+}
+
+impl Metric for Counter {}
+impl sealed::Sealed for Counter {
+    type Config = ();
+    const KIND: MetricKind = MetricKind::Counter;
+    fn from_config(_: &()) -> Counter {
+        Counter::new()
+    }
+    fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
+        let (int, float) = self.parts();
+        encoder.counter(name, labels, int, float);
+    }
+    fn fingerprint(&self) -> u64 {
+        let (int, float) = self.parts();
+        int ^ float.to_bits().rotate_left(32)
+    }
+    fn reset(&self) {
+        Counter::reset(self)
+    }
+}
+
+impl Metric for Gauge {}
+impl sealed::Sealed for Gauge {
+    type Config = ();
+    const KIND: MetricKind = MetricKind::Gauge;
+    fn from_config(_: &()) -> Gauge {
+        Gauge::new()
+    }
+    fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
+        encoder.gauge(name, labels, self.get());
+    }
+    fn fingerprint(&self) -> u64 {
+        self.get().to_bits()
+    }
+    fn reset(&self) {
+        Gauge::reset(self)
+    }
+}
+
+impl Metric for Histogram {}
+impl sealed::Sealed for Histogram {
+    type Config = Buckets;
+    const KIND: MetricKind = MetricKind::Histogram;
+    fn from_config(buckets: &Buckets) -> Histogram {
+        Histogram::new(buckets.clone())
+    }
+    fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
+        encoder.histogram(name, labels, self);
+    }
+    fn fingerprint(&self) -> u64 {
+        Histogram::fingerprint(self)
+    }
+    fn reset(&self) {
+        Histogram::reset(self)
+    }
+}
