@@ -152,7 +152,7 @@ fn parse_value(s: &str) -> Option<f64> {
 }
 
 /// Every sample of a text exposition, or the first error with its 1-based line.
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 pub(crate) fn samples(text: &str) -> Result<Vec<Sample>, (usize, ParseError)> {
     let mut samples = Vec::new();
     for (i, line) in text.lines().enumerate() {

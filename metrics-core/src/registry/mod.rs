@@ -731,6 +731,9 @@ impl Entry {
                 existing: self.kind,
                 requested: kind,
             })
+        } else if self.handle.is::<CallbackHandle>() {
+            // A callback has no handle to hand back, whatever else matches.
+            Some(Conflict::HandleType)
         } else if self.spec.label_names != spec.label_names {
             Some(Conflict::LabelNames)
         } else if self.spec.help != spec.help {
