@@ -165,79 +165,80 @@ mod tests {
     }
 
     /// Threads observe and increment while another thread encodes in a loop: every encoded
-    /// histogram is a consistent snapshot and the final totals are exact.
+    /// histogram is a consistent snapshot and the final totals are exact. Workers keep going
+    /// until the scraper is done, so every scrape overlaps writes (and, in release builds,
+    /// scrapes have to divert the tight-looping observers to finish).
     #[test]
     fn encoding_while_updating_sees_consistent_snapshots() {
+        use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
         const THREADS: usize = 4;
-        const PER_THREAD: usize = 50_000;
+        const SCRAPES: usize = 200;
         let registry = Registry::new();
         let histogram: Histogram =
             registry.histogram("work_seconds", "Work.", Buckets::new([1.0]).unwrap());
         let counter = registry.counter("work_total", "Work items.");
-        let done = std::sync::atomic::AtomicBool::new(false);
-        std::thread::scope(|scope| {
+        let done = AtomicBool::new(false);
+        let per_thread: Vec<(u64, u64)> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..THREADS)
                 .map(|t| {
-                    let (histogram, counter) = (histogram.clone(), counter.clone());
+                    let (histogram, counter, done) = (histogram.clone(), counter.clone(), &done);
                     scope.spawn(move || {
-                        for i in 0..PER_THREAD {
+                        let (mut ones, mut twos) = (0u64, 0u64);
+                        let mut i = t;
+                        while !done.load(Relaxed) || ones + twos < 1000 {
                             // 1.0 lands in the `le="1"` bucket, 2.0 in `+Inf` only.
-                            histogram.observe(if (i + t) % 3 == 0 { 2.0 } else { 1.0 });
+                            if i % 3 == 0 {
+                                histogram.observe(2.0);
+                                twos += 1;
+                            } else {
+                                histogram.observe(1.0);
+                                ones += 1;
+                            }
                             counter.inc();
+                            i += 1;
                         }
+                        (ones, twos)
                     })
                 })
                 .collect();
-            let scraper = scope.spawn(|| {
-                let mut scrapes = 0;
-                let mut last_count = 0.0;
-                while !done.load(std::sync::atomic::Ordering::Relaxed) || scrapes < 10 {
-                    let samples = samples(&text(&registry)).unwrap();
-                    let get = |name: &str, le: Option<&str>| {
-                        samples
-                            .iter()
-                            .find(|s| {
-                                s.name == name
-                                    && le.is_none_or(|le| s.labels == [("le".into(), le.into())])
-                            })
-                            .unwrap()
-                            .value
-                    };
-                    let (le1, inf) = (
-                        get("work_seconds_bucket", Some("1")),
-                        get("work_seconds_bucket", Some("+Inf")),
-                    );
-                    let (sum, count) = (
-                        get("work_seconds_sum", None),
-                        get("work_seconds_count", None),
-                    );
-                    assert!(le1 <= inf, "buckets are cumulative");
-                    assert_eq!(inf, count, "+Inf bucket equals the count");
-                    assert_eq!(
-                        sum,
-                        le1 * 1.0 + (inf - le1) * 2.0,
-                        "sum of the same observations"
-                    );
-                    assert!(count >= last_count, "counts never go back");
-                    last_count = count;
-                    scrapes += 1;
-                }
-                scrapes
-            });
-            for w in workers {
-                w.join().unwrap();
+            let mut last_count = 0.0;
+            for _ in 0..SCRAPES {
+                let samples = samples(&text(&registry)).unwrap();
+                let get = |name: &str, le: Option<&str>| {
+                    samples
+                        .iter()
+                        .find(|s| {
+                            s.name == name
+                                && le.is_none_or(|le| s.labels == [("le".into(), le.into())])
+                        })
+                        .unwrap()
+                        .value
+                };
+                let le1 = get("work_seconds_bucket", Some("1"));
+                let inf = get("work_seconds_bucket", Some("+Inf"));
+                let (sum, count) = (
+                    get("work_seconds_sum", None),
+                    get("work_seconds_count", None),
+                );
+                assert!(le1 <= inf, "buckets are cumulative");
+                assert_eq!(inf, count, "+Inf bucket equals the count");
+                assert_eq!(
+                    sum,
+                    le1 * 1.0 + (inf - le1) * 2.0,
+                    "sum of the same observations"
+                );
+                assert!(count >= last_count, "counts never go back");
+                last_count = count;
             }
-            done.store(true, std::sync::atomic::Ordering::Relaxed);
-            assert!(scraper.join().unwrap() >= 10);
+            done.store(true, Relaxed);
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
         });
-        let total = (THREADS * PER_THREAD) as u64;
+        let ones: u64 = per_thread.iter().map(|(o, _)| o).sum();
+        let twos: u64 = per_thread.iter().map(|(_, t)| t).sum();
         let snapshot = histogram.snapshot();
-        assert_eq!(snapshot.count(), total);
-        let twos = (0..THREADS)
-            .map(|t| (0..PER_THREAD).filter(|i| (i + t) % 3 == 0).count() as u64)
-            .sum::<u64>();
-        assert_eq!(snapshot.counts(), &[total - twos, twos]);
-        assert_eq!(snapshot.sum(), (total - twos) as f64 + 2.0 * twos as f64);
-        assert_eq!(counter.get(), total as f64);
+        assert_eq!(snapshot.counts(), &[ones, twos]);
+        assert_eq!(snapshot.count(), ones + twos);
+        assert_eq!(snapshot.sum(), ones as f64 + 2.0 * twos as f64);
+        assert_eq!(counter.get(), (ones + twos) as f64);
     }
 }

@@ -1,16 +1,19 @@
 //! A histogram with fixed bucket bounds, lock-free observe and consistent snapshots.
 //!
-//! Observations land in one of two shards, "hot" and "cold", chosen by the top bit of a
-//! single counter that also counts observations (the scheme of client_golang). A scrape flips
-//! the bit, so new observations go to the other shard, waits for the observations that
-//! started before the flip to finish in the old shard (their number is known exactly from the
-//! counter), reads it, and folds it into the new hot shard. What it reads is therefore the
-//! exact state after a set of whole observations: the buckets add up to the count and the sum
-//! is the sum of the same observations.
+//! An observation normally goes to cells owned by the observing thread (see `local.rs`):
+//! `[seq, sum, count per bucket]`, written by that thread alone under a sequence lock. The
+//! writer bumps `seq` to odd, updates sum and bucket with plain loads and stores, and bumps it
+//! back to even; the fences this needs are free on x86. A scrape reads each thread's cells and
+//! keeps the read only if `seq` was even and unchanged around it, so it sees whole
+//! observations.
 //!
-//! An observation is three atomic read-modify-writes: the counter, the shard's sum (a
-//! compare-and-swap on `f64` bits) and the bucket. The bucket is written last, with `Release`,
-//! so a scrape that sees it also sees the sum.
+//! A thread observing in a tight loop could keep a scrape retrying. After a few failed reads
+//! the scrape sets `divert`, and observations go instead to two shared shards, "hot" and
+//! "cold", until the scrape ends (the scheme of client_golang): the top bit of one counter
+//! says which shard is hot; a scrape flips it, waits for the observations counted before the
+//! flip to finish in the old shard, reads it and folds it into the new hot one. Each
+//! observation lands in exactly one place, so the sum of the consistent parts is consistent:
+//! the buckets add up to the count and the sum is the sum of the same observations.
 
 use std::fmt;
 use std::sync::Arc;
@@ -20,7 +23,8 @@ use parking_lot::Mutex;
 
 use crate::error::BucketsError;
 use crate::metric::counter::add_f64;
-use crate::sync::{spin_yield, AtomicU64, Ordering};
+use crate::metric::local::CellId;
+use crate::sync::{spin_yield, AtomicBool, AtomicU64, Ordering};
 
 /// The upper bounds of a histogram's buckets: finite, strictly increasing; the `+Inf` bucket
 /// is implicit. Cheap to clone; histograms of a family share one.
@@ -191,13 +195,28 @@ pub struct Histogram {
 
 struct HistogramCells {
     buckets: Buckets,
-    /// Top bit: which shard is hot. Lower 63 bits: observations ever started.
+    /// Thread-owned cells: `[seq, sum bits, count per bucket (+Inf last)]`.
+    local: Option<CellId>,
+    /// Set while a scrape waits for a thread's cells to be still: observations go to the
+    /// shared shards meanwhile.
+    divert: AtomicBool,
+    /// Top bit: which shared shard is hot. Lower 63 bits: observations ever started there.
     count_and_hot: AtomicU64,
-    /// Two shards of `stride` cells each: the sum's bits, then one count per bucket.
+    /// Two shared shards of `stride` cells each: the sum's bits, then one count per bucket.
     cells: Box<[AtomicU64]>,
-    /// Serialises scrapes; observers never touch it.
-    collecting: Mutex<()>,
+    /// Serialises scrapes and holds their scratch space; observers never touch it.
+    collecting: Mutex<Scratch>,
 }
+
+#[derive(Default)]
+struct Scratch {
+    read: Vec<u64>,
+    /// Counts and sum at the last reset, subtracted from every reading.
+    baseline: Option<(Vec<u64>, f64)>,
+}
+
+/// Failed reads of one thread's cells before a scrape diverts observers.
+const READS_BEFORE_DIVERT: u32 = 8;
 
 const HOT_BIT: u64 = 1 << 63;
 
@@ -206,12 +225,19 @@ impl Histogram {
     pub fn new(buckets: Buckets) -> Histogram {
         let stride = buckets.bounds().len() + 2;
         let cells = (0..2 * stride).map(|_| AtomicU64::new(0)).collect();
+        // Under loom, only the shared shards: loom explores their interleavings.
+        #[cfg(not(loom))]
+        let local = CellId::run(stride + 1);
+        #[cfg(loom)]
+        let local = None;
         Histogram {
             inner: Arc::new(HistogramCells {
                 buckets,
+                local,
+                divert: AtomicBool::new(false),
                 count_and_hot: AtomicU64::new(0),
                 cells,
-                collecting: Mutex::new(()),
+                collecting: Mutex::new(Scratch::default()),
             }),
         }
     }
@@ -221,11 +247,13 @@ impl Histogram {
     pub fn observe(&self, v: f64) {
         let h = &*self.inner;
         let bucket = h.buckets.index(v);
-        let started = h.count_and_hot.fetch_add(1, Ordering::Relaxed);
-        let shard = &h.cells[h.shard_range(started >> 63)];
-        add_f64(&shard[0], v);
-        // Release: a scrape that sees this count also sees the sum above.
-        shard[1 + bucket].fetch_add(1, Ordering::Release);
+        if !h.divert.load(Ordering::Relaxed) {
+            if let Some(cells) = h.local.as_ref().and_then(CellId::owned_cells) {
+                owned::record(cells, bucket, v);
+                return;
+            }
+        }
+        h.observe_shared(bucket, v);
     }
 
     /// Records a duration in seconds.
@@ -269,11 +297,95 @@ impl Histogram {
     /// the count and sum. The buffer is reused across series by the encoders.
     pub(crate) fn snapshot_into(&self, counts: &mut Vec<u64>) -> (u64, f64) {
         let h = &*self.inner;
-        let _one_scrape_at_a_time = h.collecting.lock();
-        let before = h.count_and_hot.fetch_add(HOT_BIT, Ordering::AcqRel);
+        let mut scratch = h.collecting.lock();
+        let mut sum = h.read_all(&mut scratch.read, counts);
+        let mut count = counts.iter().sum::<u64>();
+        if let Some((base, base_sum)) = &scratch.baseline {
+            counts
+                .iter_mut()
+                .zip(base)
+                .for_each(|(c, b)| *c = c.wrapping_sub(*b));
+            count = counts.iter().sum();
+            sum = if count == 0 { 0.0 } else { sum - base_sum };
+        }
+        (count, sum)
+    }
+
+    /// Changes whenever an observation is recorded, for idle-series detection.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        let h = &*self.inner;
+        let mut fingerprint = h.count_and_hot.load(Ordering::Relaxed) & !HOT_BIT;
+        if let Some(local) = &h.local {
+            local.for_each_owned(|cells| {
+                fingerprint =
+                    fingerprint.wrapping_add(cells[0].load(std::sync::atomic::Ordering::Relaxed))
+            });
+        }
+        fingerprint
+    }
+
+    /// Back to zero: later readings subtract the current one. (Other threads' cells cannot
+    /// be written from here without racing their owners.)
+    pub(crate) fn reset(&self) {
+        let h = &*self.inner;
+        let mut scratch = h.collecting.lock();
+        let mut counts = Vec::new();
+        let sum = h.read_all(&mut scratch.read, &mut counts);
+        scratch.baseline = Some((counts, sum));
+    }
+}
+
+impl HistogramCells {
+    #[inline]
+    fn observe_shared(&self, bucket: usize, v: f64) {
+        let started = self.count_and_hot.fetch_add(1, Ordering::Relaxed);
+        let shard = &self.cells[self.shard_range(started >> 63)];
+        add_f64(&shard[0], v);
+        // Release: a scrape that sees this count also sees the sum above.
+        shard[1 + bucket].fetch_add(1, Ordering::Release);
+    }
+
+    /// Every observation so far, from the threads' cells and the shared shards, into
+    /// `counts`; returns the sum. The caller holds `collecting` (whose `read` is `scratch`).
+    fn read_all(&self, scratch: &mut Vec<u64>, counts: &mut Vec<u64>) -> f64 {
+        counts.clear();
+        counts.resize(self.buckets.bounds().len() + 1, 0);
+        let mut sum = 0.0;
+        if let Some(local) = &self.local {
+            local.for_each_owned(|cells| {
+                let mut failed = 0;
+                let thread_sum = loop {
+                    if let Some(s) = owned::read(cells, scratch) {
+                        break s;
+                    }
+                    failed += 1;
+                    if failed == READS_BEFORE_DIVERT {
+                        self.divert.store(true, Ordering::Relaxed);
+                    }
+                    spin_yield();
+                };
+                sum += thread_sum;
+                counts
+                    .iter_mut()
+                    .zip(scratch.iter())
+                    .for_each(|(c, r)| *c += r);
+            });
+        }
+        let (_, shared_sum) = self.read_shared(scratch);
+        counts
+            .iter_mut()
+            .zip(scratch.iter())
+            .for_each(|(c, r)| *c += r);
+        self.divert.store(false, Ordering::Relaxed);
+        sum + shared_sum
+    }
+
+    /// Reads the shared shards into `counts`, returning their count and sum.
+    fn read_shared(&self, counts: &mut Vec<u64>) -> (u64, f64) {
+        let before = self.count_and_hot.fetch_add(HOT_BIT, Ordering::AcqRel);
         let count = before & !HOT_BIT;
-        let cold = &h.cells[h.shard_range(before >> 63)];
-        let hot = &h.cells[h.shard_range((before >> 63) ^ 1)];
+        let cold = &self.cells[self.shard_range(before >> 63)];
+        let hot = &self.cells[self.shard_range((before >> 63) ^ 1)];
         // Observations counted before the flip may still be writing to the cold shard.
         while cold[1..]
             .iter()
@@ -296,27 +408,47 @@ impl Histogram {
         (count, sum)
     }
 
-    /// Sum and count, for idle-series detection.
-    pub(crate) fn fingerprint(&self) -> u64 {
-        self.inner.count_and_hot.load(Ordering::Relaxed) & !HOT_BIT
-    }
-
-    pub(crate) fn reset(&self) {
-        let h = &*self.inner;
-        let _one_scrape_at_a_time = h.collecting.lock();
-        for cell in h.cells.iter() {
-            cell.store(0, Ordering::Relaxed);
-        }
-        let hot = h.count_and_hot.load(Ordering::Relaxed) & HOT_BIT;
-        h.count_and_hot.store(hot, Ordering::Relaxed);
-    }
-}
-
-impl HistogramCells {
     fn shard_range(&self, shard: u64) -> std::ops::Range<usize> {
         let stride = self.cells.len() / 2;
         let start = shard as usize * stride;
         start..start + stride
+    }
+}
+
+/// The sequence lock over one thread's cells `[seq, sum bits, counts...]`.
+mod owned {
+    use std::sync::atomic::{fence, AtomicU64, Ordering};
+
+    /// Records one observation; only the cells' owning thread calls it.
+    #[inline]
+    pub(super) fn record(cells: &[AtomicU64], bucket: usize, v: f64) {
+        let seq = cells[0].load(Ordering::Relaxed);
+        cells[0].store(seq.wrapping_add(1), Ordering::Relaxed);
+        // Orders the odd `seq` before the writes below (a compiler barrier on x86).
+        fence(Ordering::Release);
+        let sum = &cells[1];
+        sum.store(
+            (f64::from_bits(sum.load(Ordering::Relaxed)) + v).to_bits(),
+            Ordering::Relaxed,
+        );
+        let count = &cells[2 + bucket];
+        count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        cells[0].store(seq.wrapping_add(2), Ordering::Release);
+    }
+
+    /// One attempt at a stable read: the counts into `out` and the sum, or `None` if the
+    /// owner was writing.
+    pub(super) fn read(cells: &[AtomicU64], out: &mut Vec<u64>) -> Option<f64> {
+        let seq = cells[0].load(Ordering::Acquire);
+        if seq % 2 == 1 {
+            return None;
+        }
+        let sum = f64::from_bits(cells[1].load(Ordering::Relaxed));
+        out.clear();
+        out.extend(cells[2..].iter().map(|c| c.load(Ordering::Relaxed)));
+        // Orders the reads above before the check below.
+        fence(Ordering::Acquire);
+        (cells[0].load(Ordering::Relaxed) == seq).then_some(sum)
     }
 }
 
@@ -485,6 +617,63 @@ mod tests {
         assert_eq!(h.snapshot().count(), 0);
         h.observe(0.5);
         assert_eq!(h.snapshot().cumulative_counts(), vec![1, 1]);
+    }
+
+    #[test]
+    fn a_stuck_read_diverts_observers_to_the_shared_shards() {
+        use std::sync::atomic::Ordering::Relaxed;
+        let h = Histogram::new(Buckets::new([1.0]).unwrap());
+        h.observe(0.5);
+        let cells = h.inner.local.as_ref().unwrap().owned_cells().unwrap();
+        // Make this thread's cells look as if a write were under way.
+        let seq = cells[0].load(Relaxed);
+        cells[0].store(seq + 1, Relaxed);
+        std::thread::scope(|scope| {
+            let scrape = scope.spawn(|| h.snapshot());
+            while !h.inner.divert.load(Relaxed) {
+                std::thread::yield_now();
+            }
+            h.observe(2.0);
+            assert_eq!(
+                h.inner.count_and_hot.load(Relaxed) & !HOT_BIT,
+                1,
+                "went to the shared shards"
+            );
+            cells[0].store(seq + 2, Relaxed);
+            let s = scrape.join().unwrap();
+            assert_eq!((s.counts(), s.sum()), (&[1, 1][..], 2.5));
+        });
+        assert!(!h.inner.divert.load(Relaxed), "a scrape ends the diversion");
+        h.observe(0.25);
+        let s = h.snapshot();
+        assert_eq!((s.counts(), s.sum()), (&[2, 1][..], 2.75));
+    }
+
+    #[test]
+    fn reset_subtracts_what_threads_hold() {
+        let h = Histogram::new(Buckets::new([1.0]).unwrap());
+        std::thread::scope(|scope| {
+            scope.spawn(|| h.observe(3.0));
+        });
+        h.observe(0.5);
+        h.reset();
+        assert_eq!(
+            h.snapshot(),
+            HistogramSnapshot {
+                counts: vec![0, 0],
+                count: 0,
+                sum: 0.0
+            }
+        );
+        h.observe(0.75);
+        assert_eq!(
+            h.snapshot(),
+            HistogramSnapshot {
+                counts: vec![1, 0],
+                count: 1,
+                sum: 0.75
+            }
+        );
     }
 
     #[test]

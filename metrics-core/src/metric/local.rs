@@ -11,8 +11,8 @@
 //! - Arenas are never freed, so readers walk them without locks. Their number is bounded by
 //!   the most threads alive at once; past [`MAX_ARENAS`], threads share one arena written with
 //!   atomic adds (still correct, as fast as a plain atomic).
-//! - A [`CellId`] is one cell index, valid in every arena. Dropping it zeroes the cell in
-//!   every arena (no handle, so no writer, remains) and returns the index for reuse.
+//! - A [`CellId`] is a run of cell indexes, valid in every arena. Dropping it zeroes the cells
+//!   in every arena (no handle, so no writer, remains) and returns the run for reuse.
 
 use std::cell::Cell;
 use std::sync::{LazyLock, OnceLock};
@@ -48,20 +48,30 @@ impl Arena {
         }))
     }
 
+    /// The chunk holding cell `id`, allocated on first use.
     #[inline(always)]
-    fn cell(&self, id: usize) -> &AtomicU64 {
+    fn chunk(&self, id: usize) -> &[AtomicU64; CHUNK] {
         let page = self.pages[(id / (CHUNK * FAN)) % FAN]
             .get_or_init(|| Box::new([const { OnceLock::new() }; FAN]));
-        let chunk =
-            page[(id / CHUNK) % FAN].get_or_init(|| Box::new([const { AtomicU64::new(0) }; CHUNK]));
-        &chunk[id % CHUNK]
+        page[(id / CHUNK) % FAN].get_or_init(|| Box::new([const { AtomicU64::new(0) }; CHUNK]))
+    }
+
+    #[inline(always)]
+    fn cell(&self, id: usize) -> &AtomicU64 {
+        &self.chunk(id)[id % CHUNK]
+    }
+
+    /// The chunk holding cell `id`, if this arena ever touched it.
+    #[inline]
+    fn peek_chunk(&self, id: usize) -> Option<&[AtomicU64; CHUNK]> {
+        let page = self.pages[(id / (CHUNK * FAN)) % FAN].get()?;
+        page[(id / CHUNK) % FAN].get().map(|chunk| &**chunk)
     }
 
     /// The cell if this arena ever touched its chunk.
     #[inline]
     fn peek(&self, id: usize) -> Option<&AtomicU64> {
-        let page = self.pages[(id / (CHUNK * FAN)) % FAN].get()?;
-        Some(&page[(id / CHUNK) % FAN].get()?[id % CHUNK])
+        Some(&self.peek_chunk(id)?[id % CHUNK])
     }
 
     #[inline]
@@ -163,54 +173,116 @@ fn lease() -> &'static Arena {
     arena
 }
 
-/// Free cell ids, and the next never-used one.
-static IDS: Mutex<(usize, Vec<usize>)> = Mutex::new((0, Vec::new()));
+/// Cell ids: the next never-used one, and freed runs by length.
+static IDS: Mutex<Ids> = Mutex::new(Ids {
+    next: 0,
+    free: Vec::new(),
+});
 
-/// One cell, present in every arena. Owned by one metric; zeroed and freed on drop.
+struct Ids {
+    next: usize,
+    free: Vec<(usize, Vec<usize>)>,
+}
+
+/// A run of consecutive cells inside one chunk, present in every arena. Owned by one metric;
+/// zeroed and freed on drop.
 #[derive(Debug)]
-pub(crate) struct CellId(usize);
+pub(crate) struct CellId {
+    first: usize,
+    len: usize,
+}
 
 impl CellId {
     /// A fresh cell at zero, or `None` once [`MAX_CELLS`] are in use.
     pub(crate) fn new() -> Option<CellId> {
-        let mut ids = IDS.lock();
-        if let Some(id) = ids.1.pop() {
-            return Some(CellId(id));
-        }
-        if ids.0 == MAX_CELLS {
+        CellId::run(1)
+    }
+
+    /// `len` fresh consecutive cells at zero (`len` at most one chunk), or `None` once the
+    /// cells are used up.
+    pub(crate) fn run(len: usize) -> Option<CellId> {
+        if len == 0 || len > CHUNK {
             return None;
         }
-        ids.0 += 1;
-        Some(CellId(ids.0 - 1))
+        let mut ids = IDS.lock();
+        let reused = ids
+            .free
+            .iter_mut()
+            .find(|(l, _)| *l == len)
+            .and_then(|(_, f)| f.pop());
+        if let Some(first) = reused {
+            return Some(CellId { first, len });
+        }
+        // Runs do not straddle chunks, so that one lookup finds them all.
+        let mut first = ids.next;
+        if first % CHUNK + len > CHUNK {
+            first = first.next_multiple_of(CHUNK);
+        }
+        if first + len > MAX_CELLS {
+            return None;
+        }
+        ids.next = first + len;
+        Some(CellId { first, len })
     }
 
-    /// Adds `v` to this thread's copy of the cell.
+    /// Adds `v` to this thread's copy of the (first) cell.
     #[inline]
     pub(crate) fn add(&self, v: u64) {
-        arena().add(self.0, v);
+        arena().add(self.first, v);
     }
 
-    /// The sum of the cell over every arena.
+    /// The sum of the (first) cell over every arena.
     pub(crate) fn sum(&self) -> u64 {
         let mut sum = 0u64;
         ARENAS.for_each(|arena| {
-            if let Some(cell) = arena.peek(self.0) {
+            if let Some(cell) = arena.peek(self.first) {
                 sum = sum.wrapping_add(cell.load(Ordering::Relaxed));
             }
         });
         sum
     }
+
+    /// This thread's cells of the run, unless the thread writes the arena shared by threads
+    /// past [`MAX_ARENAS`] (where single-writer protocols do not hold).
+    #[inline]
+    pub(crate) fn owned_cells(&self) -> Option<&'static [AtomicU64]> {
+        let arena = arena();
+        if arena.shared {
+            return None;
+        }
+        let start = self.first % CHUNK;
+        Some(&arena.chunk(self.first)[start..start + self.len])
+    }
+
+    /// Calls `f` with the run's cells in every thread-owned arena that has them.
+    pub(crate) fn for_each_owned(&self, mut f: impl FnMut(&[AtomicU64])) {
+        let start = self.first % CHUNK;
+        ARENAS.for_each(|arena| {
+            if !arena.shared {
+                if let Some(chunk) = arena.peek_chunk(self.first) {
+                    f(&chunk[start..start + self.len]);
+                }
+            }
+        });
+    }
 }
 
 impl Drop for CellId {
     fn drop(&mut self) {
-        // No handle to the metric is left, so nothing writes this cell any more.
+        // No handle to the metric is left, so nothing writes these cells any more.
+        let start = self.first % CHUNK;
         ARENAS.for_each(|arena| {
-            if let Some(cell) = arena.peek(self.0) {
-                cell.store(0, Ordering::Relaxed);
+            if let Some(chunk) = arena.peek_chunk(self.first) {
+                chunk[start..start + self.len]
+                    .iter()
+                    .for_each(|c| c.store(0, Ordering::Relaxed));
             }
         });
-        IDS.lock().1.push(self.0);
+        let mut ids = IDS.lock();
+        match ids.free.iter_mut().find(|(l, _)| *l == self.len) {
+            Some((_, free)) => free.push(self.first),
+            None => ids.free.push((self.len, vec![self.first])),
+        }
     }
 }
 
@@ -237,11 +309,11 @@ mod tests {
     fn a_freed_cell_comes_back_at_zero() {
         let cell = CellId::new().unwrap();
         cell.add(41);
-        let id = cell.0;
+        let id = cell.first;
         drop(cell);
         // Ids are reused most-recently-freed first; other tests may take it in between.
         let again = CellId::new().unwrap();
-        if again.0 == id {
+        if again.first == id {
             assert_eq!(again.sum(), 0);
         }
         again.add(1);
