@@ -30,8 +30,9 @@
 //! ```
 //!
 //! # Design
-//! - Hot paths take no lock: [`Counter::inc`] is one atomic add, [`Histogram::observe`] three
-//!   atomic operations with consistent snapshots at scrape time.
+//! - Hot paths take no lock and execute no locked instruction: [`Counter::inc`] and
+//!   [`Histogram::observe`] write cells owned by the calling thread (a sequence lock keeps
+//!   histogram snapshots consistent); reads sum over the threads.
 //! - Every [`Family`] is bounded ([`DEFAULT_SERIES_LIMIT`] unless set): past its limit, new
 //!   label sets share an overflow series or are refused, and refusals are counted in
 //!   `metrics_series_overflow_total{family}`.
