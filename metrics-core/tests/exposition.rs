@@ -353,3 +353,29 @@ fn exposition_passes_our_own_linter() {
     let text = text(&registry);
     assert_eq!(metrics_core::lint_exposition(&text), vec![], "{text}");
 }
+
+#[test]
+fn dense_families_hold_their_limit_too() {
+    let registry = Registry::new();
+    let family: Family<(Method, bool), Counter> = registry.family(
+        Opts::new("dense_total", "Dense.")
+            .labels(&["method", "flag"])
+            .series_limit(2),
+    );
+    family.get(&(Method::Get, true)).inc();
+    family.get(&(Method::Post, true)).inc();
+    family.get(&(Method::Post, false)).inc_by(5);
+    family.get(&(Method::Get, true)).inc();
+    assert_eq!((family.len(), family.refused()), (2, 1));
+    let text = text(&registry);
+    assert!(
+        text.contains("dense_total{method=\"GET\",flag=\"true\"} 2\n"),
+        "{text}"
+    );
+    assert!(text.contains("dense_total{method=\"__overflow__\",flag=\"__overflow__\"} 5\n"));
+    assert!(!text.contains("flag=\"false\""));
+    // A removed slot frees room for another.
+    assert!(family.remove(&(Method::Post, true)));
+    family.get(&(Method::Post, false)).inc();
+    assert_eq!((family.len(), family.refused()), (2, 1));
+}

@@ -2,8 +2,10 @@
 //!
 //! Two ways to find a series:
 //! - dense: when every label value has a fixed cardinality (enums, `bool`) and their product
-//!   fits the series limit, the series live in an array indexed by arithmetic on the values.
-//!   No hashing, no lock, no allocation after first use; the caller gets a reference.
+//!   is at most 65 536, the series live in an array indexed by arithmetic on the values. No
+//!   hashing, no lock, no allocation after first use; the caller gets a reference. The type
+//!   decides, so the compiler drops the other path; the series limit still holds, counted as
+//!   slots are first used.
 //! - sparse: otherwise, a table sharded over read-write locks. A lookup hashes the values,
 //!   takes one shard's read lock for the probe and hands back a clone of the series handle,
 //!   so no lock is held once it returns. Only the first use of a label set takes a write lock.
@@ -27,6 +29,9 @@ use crate::error::LabelError;
 use crate::label::{push_pair, BlockMatcher, DynLabels, LabelSet, ValueHasher};
 use crate::metric::Metric;
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+/// Label sets of at most this many combinations make dense families.
+const MAX_DENSE: usize = 1 << 16;
 
 /// The label value every label of the overflow series carries.
 pub const OVERFLOW_VALUE: &str = "__overflow__";
@@ -99,6 +104,8 @@ pub(crate) struct FamilyCells<L, M: Metric> {
     overflow_series: OnceLock<M>,
     rejected: OnceLock<M>,
     refused: AtomicU64,
+    /// Live series of the dense array, held to the limit like the sparse table's.
+    dense_live: AtomicUsize,
     _labels: PhantomData<fn(&L)>,
 }
 
@@ -166,10 +173,15 @@ impl<M: fmt::Debug> fmt::Debug for Series<'_, M> {
 }
 
 impl<L: LabelSet, M: Metric> Family<L, M> {
+    /// Whether the family is a dense array: decided by the label set's type, so the compiler
+    /// drops the path not taken.
+    const DENSE: bool = !L::DYNAMIC && matches!(L::CARDINALITY, Some(n) if n <= MAX_DENSE);
+
     pub(crate) fn new(spec: FamilySpec, config: M::Config) -> Family<L, M> {
-        let dense_len = match L::CARDINALITY {
-            Some(n) if !L::DYNAMIC && n <= spec.limit => n,
-            _ => 0,
+        let dense_len = if Self::DENSE {
+            L::CARDINALITY.unwrap_or(0)
+        } else {
+            0
         };
         let dense = (0..dense_len)
             .map(|_| DenseSlot {
@@ -186,6 +198,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
                 overflow_series: OnceLock::new(),
                 rejected: OnceLock::new(),
                 refused: AtomicU64::new(0),
+                dense_live: AtomicUsize::new(0),
                 _labels: PhantomData,
             }),
         }
@@ -200,7 +213,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
     pub fn get(&self, labels: &L) -> Series<'_, M> {
         match self.try_get(labels) {
             Ok(series) => series,
-            Err(_) => self.inner.rejected(),
+            Err(_) => Series::borrowed(self.inner.rejected()),
         }
     }
 
@@ -211,19 +224,19 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
     /// the policy is [`Overflow::Reject`].
     #[inline]
     pub fn try_get(&self, labels: &L) -> Result<Series<'_, M>, LabelError> {
-        let f = &*self.inner;
-        if let Some(slot) = f.dense.get(labels.dense_index()) {
-            if let Some(series) = slot.series.get() {
-                if !slot.live.load(Ordering::Relaxed) {
-                    slot.live.store(true, Ordering::Relaxed);
-                }
-                return Ok(Series::borrowed(&series.metric));
-            }
-            return Ok(Series::borrowed(
-                f.dense_series(slot, |visit| labels.visit(visit)),
-            ));
+        if !Self::DENSE {
+            return self.try_get_sparse(labels);
         }
-        self.try_get_sparse(labels)
+        let f = &*self.inner;
+        let metric = match f.dense.get(labels.dense_index()) {
+            Some(slot) => match slot.series.get() {
+                Some(series) if slot.live.load(Ordering::Relaxed) => &series.metric,
+                _ => f.touch_dense(slot, |visit| labels.visit(visit))?,
+            },
+            // An index past the cardinality is a bug in a hand-written `LabelSet`.
+            None => f.full()?,
+        };
+        Ok(Series::borrowed(metric))
     }
 
     /// The hashed lookup, kept out of line so that the dense path stays small.
@@ -243,8 +256,11 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
     /// still work but are no longer exported.
     pub fn remove(&self, labels: &L) -> bool {
         let f = &*self.inner;
-        if let Some(slot) = f.dense.get(labels.dense_index()) {
-            return f.remove_dense(slot);
+        if Self::DENSE {
+            return f
+                .dense
+                .get(labels.dense_index())
+                .is_some_and(|slot| f.remove_dense(slot));
         }
         let mut hasher = ValueHasher::new(&f.sparse.hasher);
         labels.visit(&mut |v| hasher.value(v));
@@ -266,7 +282,7 @@ impl<M: Metric> Family<DynLabels, M> {
     pub fn with_label_values(&self, values: &[&str]) -> Series<'_, M> {
         match self.try_with_label_values(values) {
             Ok(series) => series,
-            Err(LabelError::Overflow { .. }) => self.inner.rejected(),
+            Err(LabelError::Overflow { .. }) => Series::borrowed(self.inner.rejected()),
             Err(e) => panic!("{e}"),
         }
     }
@@ -344,36 +360,57 @@ impl<L, M: Metric> FamilyCells<L, M> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        let dense = self
-            .dense
-            .iter()
-            .filter(|s| s.live.load(Ordering::Relaxed))
-            .count();
-        dense + self.sparse.len.load(Ordering::Relaxed)
+        self.dense_live.load(Ordering::Relaxed) + self.sparse.len.load(Ordering::Relaxed)
     }
 
+    /// First use of a dense slot, or use after its removal: counted against the limit.
     #[cold]
-    fn dense_series<'a>(
-        &self,
+    fn touch_dense<'a>(
+        &'a self,
         slot: &'a DenseSlot<M>,
         visit: impl FnOnce(&mut dyn FnMut(&str)),
-    ) -> &'a M {
+    ) -> Result<&'a M, LabelError> {
+        if !slot.live.load(Ordering::Relaxed) {
+            if self.dense_live.fetch_add(1, Ordering::Relaxed) >= self.spec.limit {
+                self.dense_live.fetch_sub(1, Ordering::Relaxed);
+                return self.full();
+            }
+            if slot.live.swap(true, Ordering::Relaxed) {
+                // Another thread brought it to life first.
+                self.dense_live.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
         let series = slot.series.get_or_init(|| DenseSeries {
             metric: M::from_config(&self.config),
             block: self.block(visit).into_boxed_str(),
         });
-        if !slot.live.load(Ordering::Relaxed) {
-            slot.live.store(true, Ordering::Relaxed);
-        }
-        &series.metric
+        Ok(&series.metric)
     }
 
     fn remove_dense(&self, slot: &DenseSlot<M>) -> bool {
         let was_live = slot.live.swap(false, Ordering::Relaxed);
+        if was_live {
+            self.dense_live.fetch_sub(1, Ordering::Relaxed);
+        }
         if let Some(series) = slot.series.get() {
             series.metric.reset();
         }
         was_live
+    }
+
+    /// A new label set met a full family: counted, then overflow series or error.
+    #[cold]
+    fn full(&self) -> Result<&M, LabelError> {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        match self.spec.overflow {
+            Overflow::Collapse => Ok(self
+                .overflow_series
+                .get_or_init(|| M::from_config(&self.config))),
+            Overflow::Reject => Err(LabelError::Overflow {
+                family: self.spec.name.to_string(),
+                limit: self.spec.limit,
+            }),
+        }
     }
 
     fn sparse_series(
@@ -392,21 +429,12 @@ impl<L, M: Metric> FamilyCells<L, M> {
         {
             return Ok(Series::owned(metric));
         }
-        self.refused.fetch_add(1, Ordering::Relaxed);
-        match self.spec.overflow {
-            Overflow::Collapse => Ok(Series::borrowed(
-                self.overflow_series
-                    .get_or_init(|| M::from_config(&self.config)),
-            )),
-            Overflow::Reject => Err(LabelError::Overflow {
-                family: self.spec.name.to_string(),
-                limit: self.spec.limit,
-            }),
-        }
+        self.full().map(Series::borrowed)
     }
 
-    fn rejected(&self) -> Series<'_, M> {
-        Series::borrowed(self.rejected.get_or_init(|| M::from_config(&self.config)))
+    #[cold]
+    fn rejected(&self) -> &M {
+        self.rejected.get_or_init(|| M::from_config(&self.config))
     }
 
     fn check_arity(&self, values: &[&str]) -> Result<(), LabelError> {
