@@ -1,5 +1,6 @@
 //! The hot paths of metrics-core, single-threaded: counter, fixed and dynamic label lookups,
-//! histogram observe, and text encoding of an 11 000-series registry.
+//! histogram observe, encoding of an 11 000-series registry in each format, and the cost of
+//! exemplars.
 
 // criterion_group! generates undocumented items.
 #![allow(missing_docs)]
@@ -8,7 +9,7 @@ use std::hint::black_box;
 
 use benches::{dynamic_family, encode_registry, spread_values, Class, Method};
 use criterion::{criterion_group, criterion_main, Criterion};
-use metrics_core::{Counter, Family, Format, Histogram, Opts, Registry};
+use metrics_core::{Buckets, Counter, Family, Format, Histogram, Opts, Registry};
 
 fn counter_inc(c: &mut Criterion) {
     let registry = Registry::new();
@@ -37,11 +38,8 @@ fn labeled_dynamic_inc(c: &mut Criterion) {
 
 fn histogram_observe(c: &mut Criterion) {
     let registry = Registry::new();
-    let histogram: Histogram = registry.histogram(
-        "bench_duration_seconds",
-        "Durations.",
-        metrics_core::Buckets::default(),
-    );
+    let histogram: Histogram =
+        registry.histogram("bench_duration_seconds", "Durations.", Buckets::default());
     let values = spread_values();
     let mut i = 0;
     c.benchmark_group("histogram_observe")
@@ -53,18 +51,54 @@ fn histogram_observe(c: &mut Criterion) {
         });
 }
 
-fn encode_text(c: &mut Criterion) {
+fn encode(c: &mut Criterion) {
     let registry = encode_registry();
     let mut buf = Vec::with_capacity(4 << 20);
-    c.benchmark_group("encode_text")
-        .sample_size(30)
-        .bench_function("ours", |b| {
-            b.iter(|| {
-                buf.clear();
-                registry.encode(Format::Text, &mut buf);
-                black_box(buf.len())
-            })
-        });
+    for (group, format) in [
+        ("encode_text", Format::Text),
+        ("encode_openmetrics", Format::OpenMetrics),
+        ("encode_protobuf", Format::Protobuf),
+    ] {
+        c.benchmark_group(group)
+            .sample_size(30)
+            .bench_function("ours", |b| {
+                b.iter(|| {
+                    buf.clear();
+                    registry.encode(format, &mut buf);
+                    black_box(buf.len())
+                })
+            });
+    }
+}
+
+/// A stored exemplar must not slow the plain paths: the same operations on metrics with and
+/// without one, and the cost of storing one.
+fn exemplar_overhead(c: &mut Criterion) {
+    let registry = Registry::new();
+    let plain = registry.counter("bench_plain_total", "Plain.");
+    let with = registry.counter("bench_exemplar_total", "With an exemplar.");
+    with.inc_with_exemplar(&[("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736")])
+        .unwrap();
+    let histogram_plain = registry.histogram("bench_plain_seconds", "Plain.", Buckets::default());
+    let histogram_with = registry.histogram("bench_exemplar_seconds", "With.", Buckets::default());
+    for v in spread_values() {
+        histogram_with
+            .observe_with_exemplar(v, &[("trace_id", "4bf92f3577b34da6")])
+            .unwrap();
+    }
+    let mut group = c.benchmark_group("exemplar_overhead");
+    group.bench_function("inc_plain", |b| b.iter(|| black_box(&plain).inc()));
+    group.bench_function("inc_after_exemplar", |b| b.iter(|| black_box(&with).inc()));
+    group.bench_function("observe_plain", |b| {
+        b.iter(|| black_box(&histogram_plain).observe(0.3))
+    });
+    group.bench_function("observe_after_exemplar", |b| {
+        b.iter(|| black_box(&histogram_with).observe(0.3))
+    });
+    group.bench_function("inc_with_exemplar", |b| {
+        b.iter(|| with.inc_with_exemplar(black_box(&[("trace_id", "4bf92f3577b34da6")])))
+    });
+    group.finish();
 }
 
 criterion_group!(
@@ -73,6 +107,7 @@ criterion_group!(
     labeled_fixed_inc,
     labeled_dynamic_inc,
     histogram_observe,
-    encode_text
+    encode,
+    exemplar_overhead
 );
 criterion_main!(hot_paths);

@@ -25,6 +25,35 @@ impl fmt::Display for ValueError {
 
 impl std::error::Error for ValueError {}
 
+/// Why an exemplar was not stored (the increment or observation itself was recorded).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ExemplarError {
+    /// The label names and values hold more than
+    /// [`MAX_EXEMPLAR_CHARS`](crate::MAX_EXEMPLAR_CHARS) characters.
+    TooLong {
+        /// Characters in the label names and values.
+        chars: usize,
+    },
+    /// A label name is invalid or repeated.
+    Name(Problem),
+}
+
+impl fmt::Display for ExemplarError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExemplarError::TooLong { chars } => write!(
+                f,
+                "exemplar labels hold {chars} characters, more than the {} allowed",
+                crate::MAX_EXEMPLAR_CHARS
+            ),
+            ExemplarError::Name(problem) => problem.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ExemplarError {}
+
 /// Histogram bucket bounds that cannot be used.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -100,6 +129,11 @@ pub enum RegisterError {
         /// Label names given.
         got: usize,
     },
+    /// A state set's type has no fixed set of values to enumerate.
+    NotEnumerable {
+        /// The full (namespaced) name.
+        name: String,
+    },
     /// A family of this name exists with a different definition.
     Conflict {
         /// The full (namespaced) name.
@@ -128,6 +162,8 @@ pub enum Conflict {
     Buckets,
     /// The series limit or overflow policy differ.
     Limits,
+    /// The units differ.
+    Unit,
     /// Same definition, but the Rust handle type asked for (label set type, callback or
     /// plain metric) is not the one registered.
     HandleType,
@@ -145,6 +181,10 @@ impl fmt::Display for RegisterError {
                 f,
                 "metric `{name}`: its label set type has {expected} labels, {got} names were given"
             ),
+            RegisterError::NotEnumerable { name } => write!(
+                f,
+                "metric `{name}`: a state set needs a label value type of fixed cardinality"
+            ),
             RegisterError::Conflict { name, differs } => {
                 write!(f, "metric `{name}` is already registered with a different ")?;
                 match differs {
@@ -161,6 +201,7 @@ impl fmt::Display for RegisterError {
                     Conflict::LabelNames => f.write_str("set of label names"),
                     Conflict::Buckets => f.write_str("set of buckets"),
                     Conflict::Limits => f.write_str("series limit or overflow policy"),
+                    Conflict::Unit => f.write_str("unit"),
                     Conflict::HandleType => f.write_str("Rust handle type"),
                 }
             }

@@ -52,19 +52,24 @@ mod registry;
 mod sync;
 
 pub use collector::process::ProcessCollector;
+#[cfg(feature = "gzip")]
+pub use encode::compress::Compression;
+pub use encode::negotiate::negotiate;
 pub use encode::Format;
-pub use error::{BucketsError, Conflict, LabelError, RegisterError, ValueError};
+pub use error::{BucketsError, Conflict, ExemplarError, LabelError, RegisterError, ValueError};
 pub use label::{DynLabels, LabelSet, LabelValue};
 pub use lint::{
-    breaks, check_label_name, check_metric_name, checked_name, lint_exposition, LintLevel,
-    MetricKind, Problem, Rule,
+    breaks, check_label_name, check_metric_name, check_unit, checked_name, lint_exposition,
+    LintLevel, MetricKind, Problem, Rule,
 };
 pub use metric::counter::Counter;
+pub use metric::exemplar::{Exemplar, MAX_EXEMPLAR_CHARS};
 pub use metric::family::{Family, Overflow, Series, OVERFLOW_VALUE};
 pub use metric::gauge::Gauge;
 pub use metric::histogram::{
     Buckets, Histogram, HistogramSnapshot, HistogramTimer, DEFAULT_BUCKETS,
 };
+pub use metric::state_set::StateSet;
 pub use metric::Metric;
 pub use registry::collector::{Collection, Collector, FamilyWriter};
 pub use registry::{

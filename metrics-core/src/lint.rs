@@ -21,6 +21,10 @@ pub enum MetricKind {
     Histogram,
     /// Client-side quantiles; this crate does not produce them, but lints them in expositions.
     Summary,
+    /// Facts about the target as labels of one series of value 1 (`build_info`).
+    Info,
+    /// A set of states of which each is on or off (one series per state).
+    StateSet,
     /// A family without a `# TYPE` line.
     Unknown,
 }
@@ -33,6 +37,8 @@ impl MetricKind {
             MetricKind::Gauge => "gauge",
             MetricKind::Histogram => "histogram",
             MetricKind::Summary => "summary",
+            MetricKind::Info => "info",
+            MetricKind::StateSet => "stateset",
             MetricKind::Unknown => "untyped",
         }
     }
@@ -43,6 +49,8 @@ impl MetricKind {
             "gauge" => MetricKind::Gauge,
             "histogram" => MetricKind::Histogram,
             "summary" => MetricKind::Summary,
+            "info" => MetricKind::Info,
+            "stateset" => MetricKind::StateSet,
             "untyped" | "unknown" => MetricKind::Unknown,
             _ => return None,
         })
@@ -100,12 +108,17 @@ pub enum Rule {
     MissingHelp,
     /// A line of an exposition that could not be parsed (only from [`lint_exposition`]).
     Malformed,
+    /// A family with a unit must have it as the last word of its name (before `_total`).
+    UnitNotInName,
+    /// An info family's name ends in `_info`.
+    InfoWithoutSuffix,
 }
 
 impl Rule {
     /// Every style rule, in the order they are checked.
-    pub const LINTS: [Rule; 8] = [
+    pub const LINTS: [Rule; 9] = [
         Rule::CounterWithoutTotal,
+        Rule::InfoWithoutSuffix,
         Rule::TotalOnNonCounter,
         Rule::NonBaseUnit,
         Rule::UnitAbbreviation,
@@ -120,6 +133,7 @@ impl Rule {
         matches!(
             self,
             Rule::CounterWithoutTotal
+                | Rule::InfoWithoutSuffix
                 | Rule::TotalOnNonCounter
                 | Rule::NonBaseUnit
                 | Rule::UnitAbbreviation
@@ -160,6 +174,10 @@ impl Rule {
             Rule::Colon => "`:` is reserved for recording rules",
             Rule::MissingHelp => "the family has no help text",
             Rule::Malformed => "the line is not valid text exposition",
+            Rule::UnitNotInName => {
+                "a family's unit must end its name: `_seconds` (or `_seconds_total`) for seconds"
+            }
+            Rule::InfoWithoutSuffix => "an info family's name must end in `_info`",
         }
     }
 }
@@ -381,6 +399,7 @@ pub const fn breaks(rule: Rule, name: &str, kind: MetricKind) -> bool {
     let is_counter = matches!(kind, MetricKind::Counter);
     match rule {
         Rule::CounterWithoutTotal => is_counter && !ends_with(b, b"_total"),
+        Rule::InfoWithoutSuffix => matches!(kind, MetricKind::Info) && !ends_with(b, b"_info"),
         Rule::TotalOnNonCounter => {
             !is_counter && !matches!(kind, MetricKind::Unknown) && ends_with(b, b"_total")
         }
@@ -441,6 +460,30 @@ pub const fn check_label_name(label: &str, kind: MetricKind) -> Result<(), Rule>
     }
     if has_upper(b) {
         return Err(Rule::NotSnakeCase);
+    }
+    Ok(())
+}
+
+/// Checks that `unit` is a valid unit word and ends the metric name `name` (before `_total`
+/// for counters), as OpenMetrics' `# UNIT` requires.
+pub const fn check_unit(name: &str, unit: &str, kind: MetricKind) -> Result<(), Rule> {
+    let u = unit.as_bytes();
+    if u.is_empty() {
+        return Err(Rule::Empty);
+    }
+    let mut i = 0;
+    while i < u.len() {
+        if !(u[i].is_ascii_alphanumeric() || u[i] == b'_') {
+            return Err(Rule::InvalidMetricChar);
+        }
+        i += 1;
+    }
+    let mut n = name.as_bytes();
+    if matches!(kind, MetricKind::Counter) && ends_with(n, b"_total") {
+        n = n.split_at(n.len() - b"_total".len()).0;
+    }
+    if n.len() <= u.len() || !ends_with(n, u) || n[n.len() - u.len() - 1] != b'_' {
+        return Err(Rule::UnitNotInName);
     }
     Ok(())
 }
@@ -597,6 +640,7 @@ pub(crate) fn sample_belongs(sample: &str, family: &str, kind: MetricKind) -> bo
         MetricKind::Histogram => matches!(suffix, "_bucket" | "_sum" | "_count" | "_created"),
         MetricKind::Summary => matches!(suffix, "_sum" | "_count" | "_created"),
         MetricKind::Counter => matches!(suffix, "_total" | "_created"),
+        MetricKind::Info => suffix == "_info",
         _ => false,
     }
 }
@@ -723,6 +767,39 @@ mod tests {
         ] {
             assert_eq!(first(name, kind), None, "{name}");
         }
+    }
+
+    #[test]
+    fn units_end_the_name() {
+        assert_eq!(
+            check_unit("request_duration_seconds", "seconds", MetricKind::Histogram),
+            Ok(())
+        );
+        assert_eq!(
+            check_unit("cpu_seconds_total", "seconds", MetricKind::Counter),
+            Ok(())
+        );
+        assert_eq!(
+            check_unit("request_duration", "seconds", MetricKind::Histogram),
+            Err(Rule::UnitNotInName)
+        );
+        assert_eq!(
+            check_unit("xseconds", "seconds", MetricKind::Gauge),
+            Err(Rule::UnitNotInName)
+        );
+        assert_eq!(
+            check_unit("seconds", "seconds", MetricKind::Gauge),
+            Err(Rule::UnitNotInName)
+        );
+        assert_eq!(
+            check_unit("a_b", "b-c", MetricKind::Gauge),
+            Err(Rule::InvalidMetricChar)
+        );
+        assert_eq!(first("build_info", MetricKind::Info), None);
+        assert_eq!(
+            first("build", MetricKind::Info),
+            Some(Rule::InfoWithoutSuffix)
+        );
     }
 
     #[test]

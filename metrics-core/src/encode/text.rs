@@ -4,7 +4,8 @@
 //! label block, the series' label block, the `le` text of each bucket), so encoding copies
 //! bytes and formats numbers, and allocates nothing per series.
 
-use crate::encode::{write_f64, write_u64, Encoder};
+use crate::encode::{write_f64, write_series_start, write_u64, CounterSample, Encoder, FamilyDesc};
+use crate::label::escape_label_value;
 use crate::lint::MetricKind;
 use crate::metric::histogram::Histogram;
 
@@ -13,6 +14,7 @@ pub(crate) struct TextEncoder<'a> {
     out: &'a mut Vec<u8>,
     const_labels: &'a str,
     counts: Vec<u64>,
+    scratch: String,
 }
 
 impl<'a> TextEncoder<'a> {
@@ -22,58 +24,40 @@ impl<'a> TextEncoder<'a> {
             out,
             const_labels,
             counts: Vec::new(),
+            scratch: String::new(),
         }
     }
 
-    /// `name_suffix{const,labels,le="..."} ` up to the value.
-    #[inline]
-    fn start(&mut self, name: &str, suffix: &str, labels: &str, le: Option<&str>) {
-        let out = &mut *self.out;
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(suffix.as_bytes());
-        if !self.const_labels.is_empty() || !labels.is_empty() || le.is_some() {
-            out.push(b'{');
-            out.extend_from_slice(self.const_labels.as_bytes());
-            if !labels.is_empty() {
-                if !self.const_labels.is_empty() {
-                    out.push(b',');
-                }
-                out.extend_from_slice(labels.as_bytes());
-            }
-            if let Some(le) = le {
-                if !self.const_labels.is_empty() || !labels.is_empty() {
-                    out.push(b',');
-                }
-                out.extend_from_slice(b"le=\"");
-                out.extend_from_slice(le.as_bytes());
-                out.push(b'"');
-            }
-            out.push(b'}');
-        }
-        out.push(b' ');
+    fn start(&mut self, name: &str, suffix: &str, labels: &str, extra: Option<(&str, &str)>) {
+        write_series_start(self.out, name, suffix, self.const_labels, labels, extra);
     }
 }
 
 impl Encoder for TextEncoder<'_> {
-    fn family(&mut self, name: &str, help: &str, kind: MetricKind) {
+    fn family(&mut self, desc: &FamilyDesc<'_>) {
         let out = &mut *self.out;
         out.extend_from_slice(b"# HELP ");
-        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(desc.name.as_bytes());
         out.push(b' ');
-        escape_help(out, help);
+        escape_help(out, desc.help, false);
         out.extend_from_slice(b"\n# TYPE ");
-        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(desc.name.as_bytes());
         out.push(b' ');
+        // Text 0.0.4 knows neither info nor state sets: both are gauges there.
+        let kind = match desc.kind {
+            MetricKind::Info | MetricKind::StateSet => MetricKind::Gauge,
+            kind => kind,
+        };
         out.extend_from_slice(kind.as_str().as_bytes());
         out.push(b'\n');
     }
 
-    fn counter(&mut self, name: &str, labels: &str, int: u64, float: f64) {
+    fn counter(&mut self, name: &str, labels: &str, sample: &CounterSample<'_>) {
         self.start(name, "", labels, None);
-        if float == 0.0 {
-            write_u64(self.out, int);
+        if sample.float == 0.0 {
+            write_u64(self.out, sample.int);
         } else {
-            write_f64(self.out, int as f64 + float);
+            write_f64(self.out, sample.value());
         }
         self.out.push(b'\n');
     }
@@ -90,7 +74,12 @@ impl Encoder for TextEncoder<'_> {
         let mut cumulative = 0;
         for (i, c) in counts.iter().enumerate() {
             cumulative += c;
-            self.start(name, "_bucket", labels, Some(histogram.buckets().le(i)));
+            self.start(
+                name,
+                "_bucket",
+                labels,
+                Some(("le", histogram.buckets().le(i))),
+            );
             write_u64(self.out, cumulative);
             self.out.push(b'\n');
         }
@@ -102,14 +91,29 @@ impl Encoder for TextEncoder<'_> {
         self.out.push(b'\n');
         self.counts = counts;
     }
+
+    fn info(&mut self, name: &str, labels: &str) {
+        self.start(name, "", labels, None);
+        self.out.extend_from_slice(b"1\n");
+    }
+
+    fn state(&mut self, name: &str, labels: &str, state: &str, on: bool) {
+        let mut escaped = std::mem::take(&mut self.scratch);
+        escaped.clear();
+        escape_label_value(&mut escaped, state);
+        self.start(name, "", labels, Some((name, &escaped)));
+        self.out.extend_from_slice(if on { b"1\n" } else { b"0\n" });
+        self.scratch = escaped;
+    }
 }
 
-/// HELP text: backslash and newline are escaped.
-fn escape_help(out: &mut Vec<u8>, help: &str) {
+/// HELP text: backslash and newline are escaped, and double quotes too for OpenMetrics.
+pub(crate) fn escape_help(out: &mut Vec<u8>, help: &str, quotes: bool) {
     for &b in help.as_bytes() {
         match b {
             b'\\' => out.extend_from_slice(b"\\\\"),
             b'\n' => out.extend_from_slice(b"\\n"),
+            b'"' if quotes => out.extend_from_slice(b"\\\""),
             _ => out.push(b),
         }
     }

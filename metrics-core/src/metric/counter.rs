@@ -1,8 +1,11 @@
 //! A monotonic counter. Integer increments go to a thread-owned cell (see `local.rs`).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use crate::error::ValueError;
+use parking_lot::Mutex;
+
+use crate::error::{ExemplarError, ValueError};
+use crate::metric::exemplar::{now_seconds, Exemplar};
 use crate::metric::local::CellId;
 use crate::sync::{AtomicU64, Ordering};
 
@@ -37,6 +40,11 @@ struct CounterCell {
     float_bits: AtomicU64,
     /// The integer value at the last reset, subtracted on reads.
     reset_at: AtomicU64,
+    /// When the series started (or was last reset), as `f64` bits of Unix seconds.
+    created: AtomicU64,
+    /// The latest exemplar, allocated at the first; only `*_with_exemplar` and scrapes of
+    /// counters that have one take this lock.
+    exemplar: OnceLock<Box<Mutex<Option<Exemplar>>>>,
 }
 
 impl Default for CounterCell {
@@ -46,6 +54,8 @@ impl Default for CounterCell {
             int: AtomicU64::new(0),
             float_bits: AtomicU64::new(0),
             reset_at: AtomicU64::new(0),
+            created: AtomicU64::new(now_seconds().to_bits()),
+            exemplar: OnceLock::new(),
         }
     }
 }
@@ -103,6 +113,41 @@ impl Counter {
         }
     }
 
+    /// Adds one and keeps `labels` (such as `trace_id`) as the counter's exemplar.
+    ///
+    /// ```
+    /// let c = metrics_core::Counter::new();
+    /// c.inc_with_exemplar(&[("trace_id", "4bf92f3577b34da6")])?;
+    /// assert_eq!(c.get(), 1.0);
+    /// # Ok::<(), metrics_core::ExemplarError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the labels are invalid or longer than OpenMetrics allows; the increment is
+    /// recorded all the same.
+    pub fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        self.inc_by_with_exemplar(1, labels)
+    }
+
+    /// Adds `v` and keeps `labels` as the counter's exemplar, of value `v`.
+    ///
+    /// # Errors
+    /// As for [`inc_with_exemplar`](Counter::inc_with_exemplar).
+    pub fn inc_by_with_exemplar(
+        &self,
+        v: u64,
+        labels: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        self.inc_by(v);
+        let exemplar = Exemplar::new(labels, v as f64)?;
+        let slot = self
+            .inner
+            .exemplar
+            .get_or_init(|| Box::new(Mutex::new(None)));
+        *slot.lock() = Some(exemplar);
+        Ok(())
+    }
+
     /// The current value: the integer part plus the fractional increments.
     pub fn get(&self) -> f64 {
         let (int, float) = self.parts();
@@ -125,12 +170,29 @@ impl Counter {
         local.wrapping_add(c.int.load(Ordering::Relaxed))
     }
 
-    /// Back to zero. Increments racing with the reset may land on either side of it.
+    /// Back to zero, as a new series. Increments racing with the reset may land on either
+    /// side of it.
     pub(crate) fn reset(&self) {
-        self.inner
-            .reset_at
-            .store(self.total_int(), Ordering::Relaxed);
-        self.inner.float_bits.store(0, Ordering::Relaxed);
+        let c = &*self.inner;
+        c.reset_at.store(self.total_int(), Ordering::Relaxed);
+        c.float_bits.store(0, Ordering::Relaxed);
+        c.created.store(now_seconds().to_bits(), Ordering::Relaxed);
+        if let Some(slot) = c.exemplar.get() {
+            *slot.lock() = None;
+        }
+    }
+
+    /// When the series started, in Unix seconds.
+    pub(crate) fn created(&self) -> f64 {
+        f64::from_bits(self.inner.created.load(Ordering::Relaxed))
+    }
+
+    /// Calls `f` with the current exemplar, holding its lock.
+    pub(crate) fn with_exemplar<R>(&self, f: impl FnOnce(Option<&Exemplar>) -> R) -> R {
+        match self.inner.exemplar.get() {
+            Some(slot) => f(slot.lock().as_ref()),
+            None => f(None),
+        }
     }
 }
 

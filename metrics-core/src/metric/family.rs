@@ -24,7 +24,7 @@ use crossbeam_utils::CachePadded;
 use hashbrown::HashTable;
 use parking_lot::RwLock;
 
-use crate::encode::Encoder;
+use crate::encode::{Encoder, FamilyDesc};
 use crate::error::LabelError;
 use crate::label::{push_pair, BlockMatcher, DynLabels, LabelSet, ValueHasher};
 use crate::metric::Metric;
@@ -53,6 +53,7 @@ pub(crate) struct FamilySpec {
     pub(crate) name: Box<str>,
     pub(crate) help: Box<str>,
     pub(crate) label_names: Box<[Box<str>]>,
+    pub(crate) unit: Option<Box<str>>,
     pub(crate) limit: usize,
     pub(crate) overflow: Overflow,
     pub(crate) expire_after: Option<Duration>,
@@ -487,7 +488,12 @@ impl<L, M: Metric> FamilyCells<L, M> {
             return;
         }
         let name = &*self.spec.name;
-        encoder.family(name, &self.spec.help, M::KIND);
+        encoder.family(&FamilyDesc {
+            name,
+            help: &self.spec.help,
+            kind: M::KIND,
+            unit: self.spec.unit.as_deref(),
+        });
         for slot in self.dense.iter() {
             if slot.live.load(Ordering::Relaxed) {
                 if let Some(series) = slot.series.get() {

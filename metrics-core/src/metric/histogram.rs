@@ -21,8 +21,11 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::error::BucketsError;
+use std::sync::OnceLock;
+
+use crate::error::{BucketsError, ExemplarError};
 use crate::metric::counter::add_f64;
+use crate::metric::exemplar::{now_seconds, Exemplar};
 use crate::metric::local::CellId;
 use crate::sync::{spin_yield, AtomicBool, AtomicU64, Ordering};
 
@@ -46,6 +49,8 @@ struct Bounds {
     bounds: Box<[f64]>,
     /// Each bound as the text of an `le` label value, `+Inf` last.
     le: Box<[Box<str>]>,
+    /// The same in OpenMetrics' canonical form (`1.0`, not `1`).
+    le_canonical: Box<[Box<str>]>,
 }
 
 /// Prometheus' default buckets, suited to request latencies in seconds.
@@ -86,10 +91,22 @@ impl Buckets {
             })
             .collect();
         le.push("+Inf".into());
+        let le_canonical = le
+            .iter()
+            .map(|text| {
+                let integral = text.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+                if integral {
+                    format!("{text}.0").into()
+                } else {
+                    text.clone()
+                }
+            })
+            .collect();
         Ok(Buckets {
             inner: Arc::new(Bounds {
                 bounds: bounds.into(),
                 le: le.into(),
+                le_canonical,
             }),
         })
     }
@@ -135,9 +152,14 @@ impl Buckets {
         &self.inner.le[i]
     }
 
+    /// The `le` label value of bucket `i` in OpenMetrics' canonical form.
+    pub(crate) fn le_canonical(&self, i: usize) -> &str {
+        &self.inner.le_canonical[i]
+    }
+
     /// The bucket an observation falls in: the first bound `>= v`, or the `+Inf` bucket.
     #[inline]
-    fn index(&self, v: f64) -> usize {
+    pub(crate) fn index(&self, v: f64) -> usize {
         let bounds = &*self.inner.bounds;
         if v.is_nan() {
             return bounds.len();
@@ -206,6 +228,10 @@ struct HistogramCells {
     cells: Box<[AtomicU64]>,
     /// Serialises scrapes and holds their scratch space; observers never touch it.
     collecting: Mutex<Scratch>,
+    /// When the series started (or was last reset), as `f64` bits of Unix seconds.
+    created: AtomicU64,
+    /// The latest exemplar of each bucket, allocated at the first one.
+    exemplars: OnceLock<Box<[Mutex<Option<Exemplar>>]>>,
 }
 
 #[derive(Default)]
@@ -238,6 +264,8 @@ impl Histogram {
                 count_and_hot: AtomicU64::new(0),
                 cells,
                 collecting: Mutex::new(Scratch::default()),
+                created: AtomicU64::new(now_seconds().to_bits()),
+                exemplars: OnceLock::new(),
             }),
         }
     }
@@ -332,6 +360,57 @@ impl Histogram {
         let mut counts = Vec::new();
         let sum = h.read_all(&mut scratch.read, &mut counts);
         scratch.baseline = Some((counts, sum));
+        h.created.store(now_seconds().to_bits(), Ordering::Relaxed);
+        if let Some(exemplars) = h.exemplars.get() {
+            exemplars.iter().for_each(|e| *e.lock() = None);
+        }
+    }
+
+    /// Records one observation and keeps `labels` (such as `trace_id`) as the exemplar of
+    /// the bucket it falls in.
+    ///
+    /// ```
+    /// let h = metrics_core::Histogram::default();
+    /// h.observe_with_exemplar(0.042, &[("trace_id", "4bf92f3577b34da6")])?;
+    /// assert_eq!(h.snapshot().count(), 1);
+    /// # Ok::<(), metrics_core::ExemplarError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the labels are invalid or longer than OpenMetrics allows; the observation is
+    /// recorded all the same.
+    pub fn observe_with_exemplar(
+        &self,
+        v: f64,
+        labels: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        self.observe(v);
+        let exemplar = Exemplar::new(labels, v)?;
+        let h = &*self.inner;
+        let slots = h.exemplars.get_or_init(|| {
+            (0..=h.buckets.bounds().len())
+                .map(|_| Mutex::new(None))
+                .collect()
+        });
+        *slots[h.buckets.index(v)].lock() = Some(exemplar);
+        Ok(())
+    }
+
+    /// When the series started, in Unix seconds.
+    pub(crate) fn created(&self) -> f64 {
+        f64::from_bits(self.inner.created.load(Ordering::Relaxed))
+    }
+
+    /// Calls `f` with the exemplar of bucket `bucket`, holding its lock.
+    pub(crate) fn with_exemplar<R>(
+        &self,
+        bucket: usize,
+        f: impl FnOnce(Option<&Exemplar>) -> R,
+    ) -> R {
+        match self.inner.exemplars.get().and_then(|e| e.get(bucket)) {
+            Some(slot) => f(slot.lock().as_ref()),
+            None => f(None),
+        }
     }
 }
 

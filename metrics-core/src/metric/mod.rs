@@ -1,14 +1,16 @@
 //! The metric kinds and what a family needs of them.
 
 pub(crate) mod counter;
+pub(crate) mod exemplar;
 pub(crate) mod family;
 pub(crate) mod gauge;
 pub(crate) mod histogram;
 pub(crate) mod local;
+pub(crate) mod state_set;
 
 use std::fmt;
 
-use crate::encode::Encoder;
+use crate::encode::{CounterSample, Encoder};
 use crate::lint::MetricKind;
 use counter::Counter;
 use gauge::Gauge;
@@ -48,7 +50,19 @@ impl sealed::Sealed for Counter {
     }
     fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
         let (int, float) = self.parts();
-        encoder.counter(name, labels, int, float);
+        let created = Some(self.created());
+        self.with_exemplar(|exemplar| {
+            encoder.counter(
+                name,
+                labels,
+                &CounterSample {
+                    int,
+                    float,
+                    created,
+                    exemplar,
+                },
+            )
+        });
     }
     fn fingerprint(&self) -> u64 {
         let (int, float) = self.parts();

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::encode::Encoder;
+use crate::encode::{CounterSample, Encoder, FamilyDesc};
 use crate::label::push_pair;
 use crate::lint::{self, MetricKind, Problem};
 
@@ -98,7 +98,12 @@ impl<'a> Collection<'a> {
                 false
             }
             None => {
-                self.encoder.family(name, help, kind);
+                self.encoder.family(&FamilyDesc {
+                    name,
+                    help,
+                    kind,
+                    unit: None,
+                });
                 true
             }
         };
@@ -136,7 +141,7 @@ impl FamilyWriter<'_, '_> {
         }
         let encoder = &mut *self.collection.encoder;
         match self.kind {
-            MetricKind::Counter => encoder.counter(&self.name, &self.block, 0, value),
+            MetricKind::Counter => encoder.counter(&self.name, &self.block, &float_sample(value)),
             _ => encoder.gauge(&self.name, &self.block, value),
         }
         self
@@ -154,10 +159,45 @@ pub(crate) struct Callback {
 impl crate::registry::Collect for Callback {
     fn encode(&self, encoder: &mut dyn Encoder) {
         let value = (self.read)();
-        encoder.family(&self.name, &self.help, self.kind);
+        encoder.family(&FamilyDesc {
+            name: &self.name,
+            help: &self.help,
+            kind: self.kind,
+            unit: None,
+        });
         match self.kind {
-            MetricKind::Counter => encoder.counter(&self.name, "", 0, value),
+            MetricKind::Counter => encoder.counter(&self.name, "", &float_sample(value)),
             _ => encoder.gauge(&self.name, "", value),
         }
+    }
+}
+
+/// A counter value read from elsewhere: no creation time, no exemplar.
+fn float_sample(value: f64) -> CounterSample<'static> {
+    CounterSample {
+        int: 0,
+        float: value,
+        created: None,
+        exemplar: None,
+    }
+}
+
+/// A registry entry of one info series, fixed at registration.
+pub(crate) struct Info {
+    pub(crate) name: Box<str>,
+    pub(crate) help: Box<str>,
+    pub(crate) labels: Box<str>,
+}
+
+impl crate::registry::Collect for Info {
+    fn encode(&self, encoder: &mut dyn Encoder) {
+        let kind = MetricKind::Info;
+        encoder.family(&FamilyDesc {
+            name: &self.name,
+            help: &self.help,
+            kind,
+            unit: None,
+        });
+        encoder.info(&self.name, &self.labels);
     }
 }

@@ -11,17 +11,20 @@ use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
 
+use crate::encode::openmetrics::OpenMetricsEncoder;
+use crate::encode::protobuf::ProtobufEncoder;
 use crate::encode::text::TextEncoder;
 use crate::encode::{Encoder, Format};
 use crate::error::{Conflict, RegisterError};
-use crate::label::{push_pair, LabelSet};
+use crate::label::{push_pair, LabelSet, LabelValue};
 use crate::lint::{self, LintLevel, MetricKind, Problem};
 use crate::metric::counter::Counter;
 use crate::metric::family::{Family, FamilyCells, FamilySpec, Overflow};
 use crate::metric::gauge::Gauge;
 use crate::metric::histogram::{Buckets, Histogram};
+use crate::metric::state_set::StateSet;
 use crate::metric::Metric;
-use collector::{Callback, Collection, Collector};
+use collector::{Callback, Collection, Collector, Info};
 
 /// The series limit of a family when neither it nor its registry says otherwise.
 pub const DEFAULT_SERIES_LIMIT: usize = 10_000;
@@ -66,6 +69,7 @@ pub struct Opts {
     name: Cow<'static, str>,
     help: Cow<'static, str>,
     labels: Vec<String>,
+    unit: Option<Cow<'static, str>>,
     series_limit: Option<usize>,
     overflow: Overflow,
     expire_after: Option<Duration>,
@@ -78,6 +82,7 @@ impl Opts {
             name: name.into(),
             help: help.into(),
             labels: Vec::new(),
+            unit: None,
             series_limit: None,
             overflow: Overflow::default(),
             expire_after: None,
@@ -87,6 +92,13 @@ impl Opts {
     /// The label names, for families keyed by [`DynLabels`](crate::DynLabels) or a tuple.
     pub fn labels(mut self, names: &[&str]) -> Opts {
         self.labels = names.iter().map(|n| n.to_string()).collect();
+        self
+    }
+
+    /// The unit, exported as OpenMetrics' `# UNIT`; it must be the name's last word (before
+    /// `_total`), such as `seconds` for `request_duration_seconds`.
+    pub fn unit(mut self, unit: impl Into<Cow<'static, str>>) -> Opts {
+        self.unit = Some(unit.into());
         self
     }
 
@@ -446,10 +458,14 @@ impl Registry {
         }
         let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
         let warnings = self.check_names(&name, &opts.help, M::KIND, &label_refs)?;
+        if let Some(unit) = &opts.unit {
+            lint::check_unit(&name, unit, M::KIND).map_err(|rule| Problem::metric(&name, rule))?;
+        }
         let spec = FamilySpec {
             name: name.clone().into(),
             help: opts.help.into(),
             label_names: labels.into_iter().map(String::into_boxed_str).collect(),
+            unit: opts.unit.map(|u| u.into()),
             limit: opts.series_limit.unwrap_or(self.inner.series_limit),
             overflow: opts.overflow,
             expire_after: opts.expire_after,
@@ -531,6 +547,106 @@ impl Registry {
     ) -> Result<(), RegisterError> {
         let name = self.full_name(name);
         let warnings = self.check_names(&name, help, kind, &[])?;
+        let callback = Callback {
+            name: name.clone().into(),
+            help: help.into(),
+            kind,
+            read,
+        };
+        self.insert_unique(
+            name,
+            kind,
+            help,
+            Arc::new(callback),
+            Box::new(CallbackHandle),
+            warnings,
+        )
+    }
+
+    /// Registers an info family: one series of value 1 whose labels are facts about the
+    /// target, such as its version. `name` ends in `_info`.
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::new();
+    /// registry.try_info("build_info", "Build information.", &[("version", "1.4.2")])?;
+    /// # Ok::<(), metrics_core::RegisterError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`try_counter`](Self::try_counter); any second registration of the name
+    /// conflicts.
+    pub fn try_info(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<(), RegisterError> {
+        let name = self.full_name(name);
+        let label_names: Vec<&str> = labels.iter().map(|(n, _)| *n).collect();
+        let warnings = self.check_names(&name, help, MetricKind::Info, &label_names)?;
+        let mut block = String::new();
+        for (label, value) in labels {
+            push_pair(&mut block, label, value);
+        }
+        let info = Info {
+            name: name.clone().into(),
+            help: help.into(),
+            labels: block.into(),
+        };
+        self.insert_unique(
+            name,
+            MetricKind::Info,
+            help,
+            Arc::new(info),
+            Box::new(CallbackHandle),
+            warnings,
+        )
+    }
+
+    /// Registers a state set over the values of `S`, a fixed-cardinality [`LabelValue`]
+    /// (an enum), in its first state; or returns the one registered under this name.
+    ///
+    /// # Errors
+    /// As for [`try_counter`](Self::try_counter) (the name must also be a valid label name,
+    /// since it labels the states), and [`RegisterError::NotEnumerable`] when `S` has no
+    /// fixed cardinality.
+    pub fn try_state_set<S: LabelValue + 'static>(
+        &self,
+        name: &str,
+        help: &str,
+    ) -> Result<StateSet<S>, RegisterError> {
+        let name = self.full_name(name);
+        let warnings = self.check_names(&name, help, MetricKind::StateSet, &[])?;
+        crate::name::check_label_name(&name).map_err(|rule| Problem::label(&name, &name, rule))?;
+        let set = StateSet::<S>::new(&name, help)
+            .ok_or_else(|| RegisterError::NotEnumerable { name: name.clone() })?;
+        let mut state = self.inner.state.write();
+        if let Some(existing) = state.entries.get(&name) {
+            let spec = plain_spec(&name, help);
+            return existing.same::<StateSet<S>, ()>(&name, MetricKind::StateSet, &spec, &());
+        }
+        let entry = Entry {
+            kind: MetricKind::StateSet,
+            spec: plain_spec(&name, help),
+            config: Box::new(()),
+            handle: Box::new(set.clone()),
+            collect: set.cells(),
+        };
+        state.entries.insert(name, entry);
+        self.inner.warnings.lock().extend(warnings);
+        Ok(set)
+    }
+
+    /// Adds an entry that has no definition to compare: a second one of the name conflicts.
+    fn insert_unique(
+        &self,
+        name: String,
+        kind: MetricKind,
+        help: &str,
+        collect: Arc<dyn Collect>,
+        handle: Box<dyn Any + Send + Sync>,
+        warnings: Vec<Problem>,
+    ) -> Result<(), RegisterError> {
         let mut state = self.inner.state.write();
         if state.entries.contains_key(&name) {
             return Err(RegisterError::Conflict {
@@ -538,28 +654,15 @@ impl Registry {
                 differs: Conflict::HandleType,
             });
         }
-        let spec = FamilySpec {
-            name: name.clone().into(),
-            help: help.into(),
-            label_names: Box::new([]),
-            limit: 1,
-            overflow: Overflow::Collapse,
-            expire_after: None,
-        };
-        let callback = Callback {
-            name: spec.name.clone(),
-            help: spec.help.clone(),
-            kind,
-            read,
-        };
+        let spec = plain_spec(&name, help);
         state.entries.insert(
             name,
             Entry {
                 kind,
                 spec,
                 config: Box::new(()),
-                handle: Box::new(CallbackHandle),
-                collect: Arc::new(callback),
+                handle,
+                collect,
             },
         );
         self.inner.warnings.lock().extend(warnings);
@@ -624,12 +727,14 @@ impl Registry {
                     .collect(),
             )
         };
-        match format {
-            Format::Text => {
-                let mut encoder = TextEncoder::new(out, &self.inner.const_block);
-                self.encode_with(&mut encoder, &families, &collectors);
-            }
-        }
+        let const_labels = &self.inner.const_block;
+        let mut encoder: Box<dyn Encoder + '_> = match format {
+            Format::Text => Box::new(TextEncoder::new(out, const_labels)),
+            Format::OpenMetrics => Box::new(OpenMetricsEncoder::new(out, const_labels)),
+            Format::Protobuf => Box::new(ProtobufEncoder::new(out, const_labels)),
+        };
+        self.encode_with(&mut *encoder, &families, &collectors);
+        encoder.finish();
         format.content_type()
     }
 
@@ -717,6 +822,19 @@ impl Registry {
     }
 }
 
+/// The definition of an entry that has no labels or bounds of its own.
+fn plain_spec(name: &str, help: &str) -> FamilySpec {
+    FamilySpec {
+        name: name.into(),
+        help: help.into(),
+        label_names: Box::new([]),
+        unit: None,
+        limit: 1,
+        overflow: Overflow::Collapse,
+        expire_after: None,
+    }
+}
+
 impl Entry {
     /// The existing handle, if the new registration defines the same family.
     fn same<H: Clone + 'static, C: PartialEq + 'static>(
@@ -738,6 +856,8 @@ impl Entry {
             Some(Conflict::LabelNames)
         } else if self.spec.help != spec.help {
             Some(Conflict::Help)
+        } else if self.spec.unit != spec.unit {
+            Some(Conflict::Unit)
         } else if self.config.downcast_ref::<C>() != Some(config) {
             Some(Conflict::Buckets)
         } else if (self.spec.limit, self.spec.overflow, self.spec.expire_after)
