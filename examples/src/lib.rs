@@ -7,7 +7,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
-use metrics_core::{Format, Registry};
+use metrics_core::{negotiate, Compression, Registry};
 
 /// The address the examples listen on: `METRICS_ADDR`, else `0.0.0.0:9090` (the port the
 /// usual `prometheus.io/port` annotation points at).
@@ -15,7 +15,8 @@ pub fn listen_addr() -> String {
     std::env::var("METRICS_ADDR").unwrap_or_else(|_| "0.0.0.0:9090".to_owned())
 }
 
-/// Answers `GET /metrics` with the registry's text exposition and anything else with 404,
+/// Answers `GET /metrics` with the registry's exposition in the format the `Accept` header
+/// asks for (gzip when `Accept-Encoding` allows) and anything else with 404,
 /// one connection at a time, until the listener fails.
 ///
 /// # Errors
@@ -35,9 +36,16 @@ fn answer(stream: TcpStream, registry: &Registry, body: &mut Vec<u8>) -> io::Res
     let mut reader = BufReader::new(&stream);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
-    // Skip the headers; the text format needs nothing from them.
+    let (mut accept, mut accept_encoding) = (String::new(), String::new());
     let mut header = String::new();
     while reader.read_line(&mut header)? > 2 {
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("accept") {
+                accept = value.trim().to_owned();
+            } else if name.eq_ignore_ascii_case("accept-encoding") {
+                accept_encoding = value.trim().to_owned();
+            }
+        }
         header.clear();
     }
     let mut parts = request_line.split_whitespace();
@@ -45,11 +53,18 @@ fn answer(stream: TcpStream, registry: &Registry, body: &mut Vec<u8>) -> io::Res
     let path = path.split('?').next().unwrap_or("");
     let mut stream = &stream;
     if method == "GET" && path == "/metrics" {
+        let mut raw = Vec::new();
+        let content_type = registry.encode(negotiate(&accept), &mut raw);
+        let compression = Compression::from_accept_encoding(&accept_encoding);
         body.clear();
-        let content_type = registry.encode(Format::Text, body);
+        compression.compress(&raw, body);
+        let encoding = compression
+            .content_encoding()
+            .map(|e| format!("Content-Encoding: {e}\r\n"))
+            .unwrap_or_default();
         write!(
             stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n{encoding}Content-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
         )?;
         stream.write_all(body)?;

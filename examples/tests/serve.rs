@@ -5,16 +5,16 @@ use std::net::{TcpListener, TcpStream};
 
 use metrics_core::Registry;
 
-fn get(addr: std::net::SocketAddr, path: &str) -> String {
+fn request(addr: std::net::SocketAddr, path: &str, headers: &str) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: test\r\nAccept: */*\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\n{headers}\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
     response
+}
+
+fn get(addr: std::net::SocketAddr, path: &str) -> String {
+    String::from_utf8(request(addr, path, "Accept: */*\r\n")).unwrap()
 }
 
 #[test]
@@ -40,4 +40,27 @@ fn serves_metrics_and_404s_the_rest() {
     hits.inc();
     assert!(get(addr, "/metrics?x=1").ends_with("hits_total 4\n"));
     assert!(get(addr, "/other").starts_with("HTTP/1.1 404 Not Found\r\n"));
+
+    // What Prometheus 2.x sends by default: OpenMetrics; and gzip when allowed.
+    let accept =
+        "Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5\r\n";
+    let response = request(
+        addr,
+        "/metrics",
+        &format!("{accept}Accept-Encoding: gzip\r\n"),
+    );
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&response[..split]);
+    assert!(head
+        .contains("Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8\r\n"));
+    assert!(head.contains("Content-Encoding: gzip\r\n"), "{head}");
+    let mut body = String::new();
+    flate2::read::GzDecoder::new(&response[split + 4..])
+        .read_to_string(&mut body)
+        .unwrap();
+    assert!(
+        body.starts_with("# TYPE hits counter\n# HELP hits Hits.\nhits_total 4\n"),
+        "{body}"
+    );
+    assert!(body.ends_with("# EOF\n"));
 }

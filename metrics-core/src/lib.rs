@@ -1,6 +1,7 @@
 //! Prometheus instrumentation for Rust services: counters, gauges and histograms with
-//! bounded label families, naming rules enforced where the metric is declared, and the text
-//! exposition format.
+//! bounded label families, naming rules enforced where the metric is declared, and every
+//! exposition format a scraper asks for (text 0.0.4, OpenMetrics 1.0.0, protobuf), chosen by
+//! [`negotiate`].
 //!
 //! ```
 //! use metrics_core::{Buckets, Counter, DynLabels, Family, Format, Opts, Registry};
@@ -40,6 +41,8 @@
 //!   arrays: a lookup is arithmetic.
 //! - One set of naming rules ([`Rule`]) serves the compile-time check ([`checked_name`]),
 //!   registration and [`lint_exposition`].
+//! - Exemplars ([`Counter::inc_with_exemplar`], [`Histogram::observe_with_exemplar`]) are kept
+//!   beside the values, so plain updates do not pay for them.
 
 mod collector;
 mod encode;
