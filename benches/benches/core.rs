@@ -7,7 +7,10 @@
 
 use std::hint::black_box;
 
-use benches::{dynamic_family, encode_registry, spread_values, Class, Method};
+use benches::{
+    dynamic_family, encode_registry, spread_values, Class, DerivedClass, DerivedLabels,
+    DerivedMethod, Method,
+};
 use criterion::{criterion_group, criterion_main, Criterion};
 use metrics_core::{Buckets, Counter, Family, Format, Histogram, Opts, Registry};
 
@@ -25,6 +28,28 @@ fn labeled_fixed_inc(c: &mut Criterion) {
     let labels = (Method::Post, Class::ServerError);
     c.benchmark_group("labeled_fixed_inc")
         .bench_function("ours", |b| b.iter(|| family.get(black_box(&labels)).inc()));
+}
+
+/// A derived fixed-cardinality family against the hand-written one.
+fn derive_overhead(c: &mut Criterion) {
+    let registry = Registry::new();
+    let hand: Family<(Method, Class), Counter> = registry
+        .family(Opts::new("bench_hand_total", "Hand-written labels.").labels(&["method", "class"]));
+    let derived: Family<DerivedLabels, Counter> =
+        registry.family(Opts::new("bench_derived_total", "Derived labels."));
+    let hand_labels = (Method::Post, Class::ServerError);
+    let derived_labels = DerivedLabels {
+        method: DerivedMethod::Post,
+        class: DerivedClass::ServerError,
+    };
+    let mut group = c.benchmark_group("derive_overhead");
+    group.bench_function("hand_written", |b| {
+        b.iter(|| hand.get(black_box(&hand_labels)).inc())
+    });
+    group.bench_function("derived", |b| {
+        b.iter(|| derived.get(black_box(&derived_labels)).inc())
+    });
+    group.finish();
 }
 
 fn labeled_dynamic_inc(c: &mut Criterion) {
@@ -105,6 +130,7 @@ criterion_group!(
     hot_paths,
     counter_inc,
     labeled_fixed_inc,
+    derive_overhead,
     labeled_dynamic_inc,
     histogram_observe,
     encode,

@@ -57,6 +57,39 @@ impl LabelValue for Class {
     }
 }
 
+/// [`Method`] again, with the trait derived instead of written by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, metrics_core::LabelValue)]
+pub enum DerivedMethod {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+}
+
+/// [`Class`] again, derived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, metrics_core::LabelValue)]
+pub enum DerivedClass {
+    /// 2xx
+    Success,
+    /// 4xx
+    ClientError,
+    /// 5xx
+    ServerError,
+}
+
+/// The two derived values as a derived label set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, metrics_core::LabelSet)]
+pub struct DerivedLabels {
+    /// The method.
+    pub method: DerivedMethod,
+    /// The response class.
+    pub class: DerivedClass,
+}
+
 /// A counter family with 2 dynamic labels pre-filled with 25 series; returns it with the
 /// label values of one of them.
 pub fn dynamic_family(registry: &Registry) -> Family<DynLabels, Counter> {

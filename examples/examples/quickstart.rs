@@ -10,54 +10,47 @@ use std::thread;
 use std::time::Duration;
 
 use metrics_core::{
-    Buckets, Counter, Family, Histogram, LabelValue, Opts, ProcessCollector, Registry,
+    Counter, Family, Gauge, Histogram, LabelSet, LabelValue, MetricGroup, ProcessCollector,
+    Registry,
 };
 
-/// How a job ended: a label with a fixed set of values, so its family is a dense array.
-#[derive(Debug, Clone, Copy)]
+/// How a job ended: a fixed set of values, so a family keyed by it is a dense array.
+#[derive(Debug, Clone, Copy, LabelValue)]
 enum Outcome {
     Success,
     Failure,
 }
 
-impl LabelValue for Outcome {
-    const CARDINALITY: Option<usize> = Some(2);
-    fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
-        f(match self {
-            Outcome::Success => "success",
-            Outcome::Failure => "failure",
-        })
-    }
-    fn index(&self) -> usize {
-        *self as usize
-    }
-    fn from_index(index: usize) -> Option<Outcome> {
-        [Outcome::Success, Outcome::Failure].get(index).copied()
-    }
+/// The labels of `jobs_processed_total`.
+#[derive(Debug, Clone, Copy, LabelSet)]
+struct JobLabels {
+    outcome: Outcome,
+}
+
+/// The worker's metrics: names from the fields, HELP from the doc comments, checked against
+/// the naming rules when this compiles.
+#[derive(MetricGroup)]
+#[metrics(namespace = "quickstart")]
+struct WorkerMetrics {
+    /// Jobs processed, by outcome.
+    jobs_processed_total: Family<JobLabels, Counter>,
+    /// Jobs waiting to be processed.
+    queue_depth: Gauge,
+    /// Time to process one job.
+    #[metric(unit = "seconds", buckets = [0.005, 0.01, 0.02, 0.04, 0.08, 0.16])]
+    job_duration_seconds: Histogram,
 }
 
 fn main() -> std::io::Result<()> {
-    let registry = Registry::builder()
-        .namespace("quickstart")
-        .build()
-        .expect("a valid namespace");
+    let registry = Registry::new();
     registry.register_collector(ProcessCollector::new());
-
-    let jobs: Family<(Outcome,), Counter> = registry.family(
-        Opts::new("jobs_processed_total", "Jobs processed, by outcome.").labels(&["outcome"]),
-    );
-    let queue = registry.gauge("queue_depth", "Jobs waiting to be processed.");
-    let duration: Histogram = registry.histogram(
-        "job_duration_seconds",
-        "Time to process one job.",
-        Buckets::exponential(0.001, 2.0, 12).expect("valid buckets"),
-    );
+    let metrics = WorkerMetrics::register(&registry).expect("the names are free");
 
     // A worker that simulates jobs of varying length, one in seven failing.
     thread::spawn(move || {
         for n in 0u64.. {
-            queue.set(((n * 7) % 23) as f64);
-            let timer = duration.start_timer();
+            metrics.queue_depth.set(((n * 7) % 23) as f64);
+            let timer = metrics.job_duration_seconds.start_timer();
             thread::sleep(Duration::from_millis(5 + (n * 13) % 40));
             timer.observe();
             let outcome = if n % 7 == 0 {
@@ -65,7 +58,10 @@ fn main() -> std::io::Result<()> {
             } else {
                 Outcome::Success
             };
-            jobs.get(&(outcome,)).inc();
+            metrics
+                .jobs_processed_total
+                .get(&JobLabels { outcome })
+                .inc();
         }
     });
 

@@ -45,6 +45,8 @@
 //!   beside the values, so plain updates do not pay for them.
 
 mod collector;
+#[doc(hidden)]
+pub mod derive_support;
 mod encode;
 mod error;
 mod label;
@@ -74,6 +76,18 @@ pub use metric::histogram::{
 };
 pub use metric::state_set::StateSet;
 pub use metric::Metric;
+/// Derives [`LabelSet`] for a struct of label values: label names from field names
+/// (`#[label(name = "...")]` to override), checked at compile time.
+#[cfg(feature = "derive")]
+pub use metrics_macros::LabelSet;
+/// Derives [`LabelValue`] for an enum of unit variants (values in snake_case, or
+/// `#[label(rename = "...")]`) or a newtype over a label value.
+#[cfg(feature = "derive")]
+pub use metrics_macros::LabelValue;
+/// Derives a `register(&Registry) -> Result<Self, RegisterError>` for a struct of metrics:
+/// names from fields, HELP from doc comments, naming rules checked at compile time.
+#[cfg(feature = "derive")]
+pub use metrics_macros::MetricGroup;
 pub use registry::collector::{Collection, Collector, FamilyWriter};
 pub use registry::{
     default_registry, CollectorId, Opts, Registry, RegistryBuilder, SelfMetrics,

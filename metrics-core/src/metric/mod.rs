@@ -32,6 +32,8 @@ pub(crate) mod sealed {
         const KIND: MetricKind;
         /// A new series at zero.
         fn from_config(config: &Self::Config) -> Self;
+        /// The configuration for the given buckets (ignored by all but histograms).
+        fn config_from(buckets: Option<Buckets>) -> Self::Config;
         /// Writes one series.
         fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder);
         /// Changes whenever the value changes (used to expire idle series).
@@ -48,6 +50,7 @@ impl sealed::Sealed for Counter {
     fn from_config(_: &()) -> Counter {
         Counter::new()
     }
+    fn config_from(_: Option<Buckets>) {}
     fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
         let (int, float) = self.parts();
         let created = Some(self.created());
@@ -80,6 +83,7 @@ impl sealed::Sealed for Gauge {
     fn from_config(_: &()) -> Gauge {
         Gauge::new()
     }
+    fn config_from(_: Option<Buckets>) {}
     fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
         encoder.gauge(name, labels, self.get());
     }
@@ -97,6 +101,9 @@ impl sealed::Sealed for Histogram {
     const KIND: MetricKind = MetricKind::Histogram;
     fn from_config(buckets: &Buckets) -> Histogram {
         Histogram::new(buckets.clone())
+    }
+    fn config_from(buckets: Option<Buckets>) -> Buckets {
+        buckets.unwrap_or_default()
     }
     fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
         encoder.histogram(name, labels, self);

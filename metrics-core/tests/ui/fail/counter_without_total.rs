@@ -1,0 +1,9 @@
+use metrics_core::{Counter, MetricGroup};
+
+#[derive(MetricGroup)]
+struct Group {
+    /// Requests served.
+    requests: Counter,
+}
+
+fn main() {}

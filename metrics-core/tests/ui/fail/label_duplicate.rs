@@ -1,0 +1,10 @@
+use metrics_core::LabelSet;
+
+#[derive(LabelSet)]
+struct Labels {
+    route: String,
+    #[label(name = "route")]
+    path: String,
+}
+
+fn main() {}

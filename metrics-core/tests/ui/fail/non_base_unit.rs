@@ -1,0 +1,9 @@
+use metrics_core::{Histogram, MetricGroup};
+
+#[derive(MetricGroup)]
+struct Group {
+    /// Request latency.
+    latency_milliseconds: Histogram,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use metrics_core::{Gauge, MetricGroup};
+
+#[derive(MetricGroup)]
+struct Group {
+    /// Jobs waiting.
+    queue_total: Gauge,
+}
+
+fn main() {}

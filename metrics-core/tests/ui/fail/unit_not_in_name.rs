@@ -1,0 +1,10 @@
+use metrics_core::{Histogram, MetricGroup};
+
+#[derive(MetricGroup)]
+struct Group {
+    /// Request latency.
+    #[metric(unit = "seconds")]
+    request_duration: Histogram,
+}
+
+fn main() {}

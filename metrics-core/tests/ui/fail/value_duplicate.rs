@@ -1,0 +1,10 @@
+use metrics_core::LabelValue;
+
+#[derive(LabelValue)]
+enum Outcome {
+    Success,
+    #[label(rename = "success")]
+    Ok,
+}
+
+fn main() {}

@@ -1,0 +1,66 @@
+use metrics_core::{
+    Counter, DynLabels, Family, Format, Gauge, Histogram, LabelSet, LabelValue, MetricGroup, Registry,
+};
+
+#[derive(Debug, Clone, Copy, LabelValue)]
+enum Method {
+    Get,
+    Post,
+}
+
+#[derive(Debug, Clone, Copy, LabelSet)]
+struct Route {
+    method: Method,
+}
+
+#[derive(MetricGroup)]
+#[metrics(namespace = "shop")]
+struct ShopMetrics {
+    /// Orders placed.
+    orders_total: Counter,
+    /// Carts open
+    /// right now.
+    carts_open: Gauge,
+    /// Time to check out.
+    #[metric(unit = "seconds", buckets = [0.1, 0.5, 1, 2.5])]
+    checkout_duration_seconds: Histogram,
+    /// Requests by route.
+    requests_total: Family<Route, Counter>,
+    /// Payments by provider and result.
+    #[metric(labels = ["provider", "result"])]
+    payments_total: Family<DynLabels, Counter>,
+    /// Latency by method.
+    #[metric(name = "method_latency_seconds", labels = ["method"], buckets = [0.05, 0.5])]
+    latency: Family<(Method,), Histogram>,
+}
+
+fn main() {
+    let registry = Registry::new();
+    let m = ShopMetrics::register(&registry).unwrap();
+    m.orders_total.inc();
+    m.carts_open.set(3.0);
+    m.checkout_duration_seconds.observe(0.3);
+    m.requests_total.get(&Route { method: Method::Post }).inc();
+    m.payments_total.with_label_values(&["card", "ok"]).inc();
+    m.latency.get(&(Method::Get,)).observe(0.1);
+    assert_eq!(m.checkout_duration_seconds.buckets().bounds(), &[0.1, 0.5, 1.0, 2.5]);
+
+    let again = ShopMetrics::register(&registry).unwrap();
+    again.orders_total.inc();
+    assert_eq!(m.orders_total.get(), 2.0, "registering again returns the same handles");
+
+    let mut body = Vec::new();
+    registry.encode(Format::OpenMetrics, &mut body);
+    let text = String::from_utf8(body).unwrap();
+    for expected in [
+        "# HELP shop_carts_open Carts open right now.\n",
+        "# UNIT shop_checkout_duration_seconds seconds\n",
+        "shop_checkout_duration_seconds_bucket{le=\"0.5\"} 1\n",
+        "shop_orders_total 2\n",
+        "shop_requests_total{method=\"post\"} 1\n",
+        "shop_payments_total{provider=\"card\",result=\"ok\"} 1\n",
+        "shop_method_latency_seconds_bucket{method=\"get\",le=\"0.5\"} 1\n",
+    ] {
+        assert!(text.contains(expected), "{expected}\n{text}");
+    }
+}
