@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Runs the `peers` criterion bench and the `memory` binary, then prints a Markdown table of
+medians per crate, with the ratio ours / best peer (below 1: we are faster or smaller).
+
+    python3 benches/report.py            # run both, then report
+    python3 benches/report.py --no-run   # report the last run's results
+"""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CRATES = ["ours", "prometheus", "prometheus_client", "metrics", "measured"]
+GROUPS = [
+    "counter_inc",
+    "counter_inc_2threads",
+    "labeled_dynamic_inc",
+    "labeled_dynamic_inc_2threads",
+    "labeled_fixed_inc",
+    "histogram_observe",
+    "histogram_observe_2threads",
+    "encode_text",
+]
+
+
+def median_ns(group, crate):
+    path = os.path.join(ROOT, "target", "criterion", group, crate, "new", "estimates.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)["median"]["point_estimate"]
+
+
+def duration(ns):
+    if ns is None:
+        return "–"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns:.2f} ns"
+
+
+def row(name, values, fmt):
+    peers = {c: v for c, v in values.items() if c != "ours" and v is not None}
+    best = min(peers, key=peers.get) if peers else None
+    ratio = f"{values['ours'] / peers[best]:.2f} ({best})" if best and values.get("ours") else "–"
+    cells = " | ".join(fmt(values.get(c)) for c in CRATES)
+    return f"| `{name}` | {cells} | {ratio} |"
+
+
+def main():
+    os.chdir(ROOT)
+    if "--no-run" not in sys.argv:
+        subprocess.run(["cargo", "bench", "-p", "benches", "--bench", "peers"], check=True)
+    memory = subprocess.run(
+        ["cargo", "run", "--release", "-q", "-p", "benches", "--bin", "memory"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    bytes_per_series = {}
+    for line in memory.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "bytes_per_series":
+            bytes_per_series[parts[1]] = float(parts[2])
+
+    print("| group | " + " | ".join(f"`{c}`" for c in CRATES) + " | ours / best peer |")
+    print("|---|" + "---|" * len(CRATES) + "---|")
+    for group in GROUPS:
+        print(row(group, {c: median_ns(group, c) for c in CRATES}, duration))
+    print(row("bytes per series", bytes_per_series, lambda b: "–" if b is None else f"{b:.0f} B"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+//! Heap bytes per series: a counter family of 100 000 series with 2 dynamic labels, in ours and
+//! in each peer, measured with a counting global allocator. Prints one line per crate:
+//! `bytes_per_series <crate> <value>`.
+//!
+//! `cargo run --release -p benches --bin memory`
+
+// A counting global allocator is the one way to measure heap bytes; it is unsafe to implement.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts bytes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const SERIES: usize = 100_000;
+
+/// The label values of series `i`: 10 000 routes times 10 statuses.
+fn labels(i: usize) -> (String, String) {
+    (
+        format!("/api/v1/resource_{}", i / 10),
+        (200 + i % 10).to_string(),
+    )
+}
+
+/// Heap bytes kept per series by `fill`, which must return what holds the series.
+fn per_series<T>(fill: impl FnOnce() -> T) -> f64 {
+    let before = LIVE.load(Ordering::Relaxed);
+    let kept = fill();
+    let after = LIVE.load(Ordering::Relaxed);
+    black_box(&kept);
+    drop(kept);
+    (after - before) as f64 / SERIES as f64
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
+struct ClientLabels {
+    route: String,
+    status: String,
+}
+
+#[derive(measured::LabelGroup, Clone, Copy)]
+#[label(set = MeasuredSet)]
+struct MeasuredLabels<'a> {
+    #[label(dynamic_with = lasso::ThreadedRodeo, default)]
+    route: &'a str,
+    #[label(dynamic_with = lasso::ThreadedRodeo, default)]
+    status: &'a str,
+}
+
+fn main() {
+    use metrics_core::{Counter, DynLabels, Family, Opts, Registry};
+
+    let ours = per_series(|| {
+        let registry = Registry::new();
+        let family: Family<DynLabels, Counter> = registry.family(
+            Opts::new("requests_total", "Requests.")
+                .labels(&["route", "status"])
+                .series_limit(SERIES),
+        );
+        for i in 0..SERIES {
+            let (route, status) = labels(i);
+            family.with_label_values(&[&route, &status]).inc();
+        }
+        assert_eq!(family.len(), SERIES);
+        registry
+    });
+
+    let prometheus = per_series(|| {
+        let family = prometheus::IntCounterVec::new(
+            prometheus::Opts::new("requests_total", "Requests."),
+            &["route", "status"],
+        )
+        .unwrap();
+        for i in 0..SERIES {
+            let (route, status) = labels(i);
+            family.with_label_values(&[&route, &status]).inc();
+        }
+        family
+    });
+
+    let prometheus_client = per_series(|| {
+        let family = prometheus_client::metrics::family::Family::<
+            ClientLabels,
+            prometheus_client::metrics::counter::Counter,
+        >::default();
+        for i in 0..SERIES {
+            let (route, status) = labels(i);
+            family.get_or_create(&ClientLabels { route, status }).inc();
+        }
+        family
+    });
+
+    let metrics = per_series(|| {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        static METADATA: metrics::Metadata<'static> =
+            metrics::Metadata::new(module_path!(), metrics::Level::INFO, None);
+        for i in 0..SERIES {
+            let (route, status) = labels(i);
+            let key = metrics::Key::from_parts(
+                "requests_total",
+                vec![
+                    metrics::Label::new("route", route),
+                    metrics::Label::new("status", status),
+                ],
+            );
+            metrics::Recorder::register_counter(&recorder, &key, &METADATA).increment(1);
+        }
+        recorder
+    });
+
+    let measured = per_series(|| {
+        let family = measured::CounterVec::with_label_set(MeasuredSet::new());
+        for i in 0..SERIES {
+            let (route, status) = labels(i);
+            family.inc(MeasuredLabels {
+                route: &route,
+                status: &status,
+            });
+        }
+        family
+    });
+
+    for (name, bytes) in [
+        ("ours", ours),
+        ("prometheus", prometheus),
+        ("prometheus_client", prometheus_client),
+        ("metrics", metrics),
+        ("measured", measured),
+    ] {
+        println!("bytes_per_series {name} {bytes:.1}");
+    }
+}
