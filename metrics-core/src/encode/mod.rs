@@ -3,6 +3,7 @@
 
 #[cfg(feature = "gzip")]
 pub(crate) mod compress;
+mod lines;
 pub(crate) mod negotiate;
 pub(crate) mod openmetrics;
 pub(crate) mod parse;

@@ -4,38 +4,28 @@
 //! label block, the series' label block, the `le` text of each bucket), so encoding copies
 //! bytes and formats numbers, and allocates nothing per series.
 
-use crate::encode::{write_f64, write_series_start, write_u64, CounterSample, Encoder, FamilyDesc};
-use crate::label::escape_label_value;
+use crate::encode::lines::Lines;
+use crate::encode::{CounterSample, Encoder, FamilyDesc};
 use crate::lint::MetricKind;
-use crate::metric::histogram::Histogram;
+use crate::metric::histogram::{Buckets, Histogram};
 
 /// Writes text 0.0.4 into a caller's buffer.
 pub(crate) struct TextEncoder<'a> {
-    out: &'a mut Vec<u8>,
-    const_labels: &'a str,
-    counts: Vec<u64>,
-    scratch: String,
+    lines: Lines<'a>,
 }
 
 impl<'a> TextEncoder<'a> {
     /// An encoder appending to `out`; `const_labels` is a label block added to every series.
     pub(crate) fn new(out: &'a mut Vec<u8>, const_labels: &'a str) -> TextEncoder<'a> {
         TextEncoder {
-            out,
-            const_labels,
-            counts: Vec::new(),
-            scratch: String::new(),
+            lines: Lines::new(out, const_labels),
         }
-    }
-
-    fn start(&mut self, name: &str, suffix: &str, labels: &str, extra: Option<(&str, &str)>) {
-        write_series_start(self.out, name, suffix, self.const_labels, labels, extra);
     }
 }
 
 impl Encoder for TextEncoder<'_> {
     fn family(&mut self, desc: &FamilyDesc<'_>) {
-        let out = &mut *self.out;
+        let out = &mut *self.lines.out;
         out.extend_from_slice(b"# HELP ");
         out.extend_from_slice(desc.name.as_bytes());
         out.push(b' ');
@@ -53,57 +43,29 @@ impl Encoder for TextEncoder<'_> {
     }
 
     fn counter(&mut self, name: &str, labels: &str, sample: &CounterSample<'_>) {
-        self.start(name, "", labels, None);
-        if sample.float == 0.0 {
-            write_u64(self.out, sample.int);
-        } else {
-            write_f64(self.out, sample.value());
-        }
-        self.out.push(b'\n');
+        self.lines.start(name, "", labels, None);
+        self.lines.counter_value(sample);
+        self.lines.out.push(b'\n');
     }
 
     fn gauge(&mut self, name: &str, labels: &str, value: f64) {
-        self.start(name, "", labels, None);
-        write_f64(self.out, value);
-        self.out.push(b'\n');
+        self.lines.float(name, "", labels, value);
     }
 
     fn histogram(&mut self, name: &str, labels: &str, histogram: &Histogram) {
-        let mut counts = std::mem::take(&mut self.counts);
-        let (count, sum) = histogram.snapshot_into(&mut counts);
-        let mut cumulative = 0;
-        for (i, c) in counts.iter().enumerate() {
-            cumulative += c;
-            self.start(
-                name,
-                "_bucket",
-                labels,
-                Some(("le", histogram.buckets().le(i))),
-            );
-            write_u64(self.out, cumulative);
-            self.out.push(b'\n');
-        }
-        self.start(name, "_sum", labels, None);
-        write_f64(self.out, sum);
-        self.out.push(b'\n');
-        self.start(name, "_count", labels, None);
-        write_u64(self.out, count);
-        self.out.push(b'\n');
-        self.counts = counts;
+        let (count, sum) = self
+            .lines
+            .buckets(name, labels, histogram, Buckets::le, |_, _| {});
+        self.lines.float(name, "_sum", labels, sum);
+        self.lines.integer(name, "_count", labels, count);
     }
 
     fn info(&mut self, name: &str, labels: &str) {
-        self.start(name, "", labels, None);
-        self.out.extend_from_slice(b"1\n");
+        self.lines.integer(name, "", labels, 1);
     }
 
     fn state(&mut self, name: &str, labels: &str, state: &str, on: bool) {
-        let mut escaped = std::mem::take(&mut self.scratch);
-        escaped.clear();
-        escape_label_value(&mut escaped, state);
-        self.start(name, "", labels, Some((name, &escaped)));
-        self.out.extend_from_slice(if on { b"1\n" } else { b"0\n" });
-        self.scratch = escaped;
+        self.lines.state(name, labels, state, on);
     }
 }
 

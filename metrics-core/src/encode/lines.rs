@@ -1,0 +1,98 @@
+//! Writing sample lines, shared by the two text formats: each line is assembled from
+//! pre-encoded pieces (the family name, the registry's const label block, the series' label
+//! block, the `le` text of each bucket) and formatted numbers, with no allocation per series.
+
+use crate::encode::{write_f64, write_series_start, write_u64, CounterSample};
+use crate::label::escape_label_value;
+use crate::metric::histogram::{Buckets, Histogram};
+
+pub(crate) struct Lines<'a> {
+    pub(crate) out: &'a mut Vec<u8>,
+    const_labels: &'a str,
+    counts: Vec<u64>,
+    scratch: String,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(out: &'a mut Vec<u8>, const_labels: &'a str) -> Lines<'a> {
+        Lines {
+            out,
+            const_labels,
+            counts: Vec::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// `name_suffix{const,labels,extra} `, up to the value.
+    pub(crate) fn start(
+        &mut self,
+        name: &str,
+        suffix: &str,
+        labels: &str,
+        extra: Option<(&str, &str)>,
+    ) {
+        write_series_start(self.out, name, suffix, self.const_labels, labels, extra);
+    }
+
+    /// A whole line with a float value.
+    pub(crate) fn float(&mut self, name: &str, suffix: &str, labels: &str, value: f64) {
+        self.start(name, suffix, labels, None);
+        write_f64(self.out, value);
+        self.out.push(b'\n');
+    }
+
+    /// A whole line with an integer value.
+    pub(crate) fn integer(&mut self, name: &str, suffix: &str, labels: &str, value: u64) {
+        self.start(name, suffix, labels, None);
+        write_u64(self.out, value);
+        self.out.push(b'\n');
+    }
+
+    /// A counter's value: exact integer unless fractional increments were made.
+    pub(crate) fn counter_value(&mut self, sample: &CounterSample<'_>) {
+        if sample.float == 0.0 {
+            write_u64(self.out, sample.int);
+        } else {
+            write_f64(self.out, sample.value());
+        }
+    }
+
+    /// The cumulative `_bucket` lines of a histogram, each `le` text from `le`, and `after`
+    /// called after each value (for exemplars); returns the count and sum of the same snapshot.
+    pub(crate) fn buckets(
+        &mut self,
+        name: &str,
+        labels: &str,
+        histogram: &Histogram,
+        le: fn(&Buckets, usize) -> &str,
+        mut after: impl FnMut(&mut Self, usize),
+    ) -> (u64, f64) {
+        let mut counts = std::mem::take(&mut self.counts);
+        let (count, sum) = histogram.snapshot_into(&mut counts);
+        let mut cumulative = 0;
+        for (i, c) in counts.iter().enumerate() {
+            cumulative += c;
+            self.start(
+                name,
+                "_bucket",
+                labels,
+                Some(("le", le(histogram.buckets(), i))),
+            );
+            write_u64(self.out, cumulative);
+            after(self, i);
+            self.out.push(b'\n');
+        }
+        self.counts = counts;
+        (count, sum)
+    }
+
+    /// One state of a state set: labelled with the family's own name, 1 or 0.
+    pub(crate) fn state(&mut self, name: &str, labels: &str, state: &str, on: bool) {
+        let mut escaped = std::mem::take(&mut self.scratch);
+        escaped.clear();
+        escape_label_value(&mut escaped, state);
+        self.start(name, "", labels, Some((name, &escaped)));
+        self.out.extend_from_slice(if on { b"1\n" } else { b"0\n" });
+        self.scratch = escaped;
+    }
+}
