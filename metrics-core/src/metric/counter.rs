@@ -35,28 +35,37 @@ pub struct Counter {
 struct CounterCell {
     /// Where integer increments go; `None` only if the process ran out of cells.
     local: Option<CellId>,
+    /// When the series started (or was last reset), as `f64` bits of Unix seconds.
+    created: AtomicU64,
+    /// What few counters use, allocated at first use, so that a plain counter stays small.
+    extras: OnceLock<Box<Extras>>,
+}
+
+#[derive(Debug, Default)]
+struct Extras {
     /// Integer increments when `local` is `None`.
     int: AtomicU64,
+    /// The sum of fractional increments, as `f64` bits.
     float_bits: AtomicU64,
     /// The integer value at the last reset, subtracted on reads.
     reset_at: AtomicU64,
-    /// When the series started (or was last reset), as `f64` bits of Unix seconds.
-    created: AtomicU64,
-    /// The latest exemplar, allocated at the first; only `*_with_exemplar` and scrapes of
-    /// counters that have one take this lock.
-    exemplar: OnceLock<Box<Mutex<Option<Exemplar>>>>,
+    /// The latest exemplar.
+    exemplar: Mutex<Option<Exemplar>>,
 }
 
 impl Default for CounterCell {
     fn default() -> CounterCell {
         CounterCell {
             local: CellId::new(),
-            int: AtomicU64::new(0),
-            float_bits: AtomicU64::new(0),
-            reset_at: AtomicU64::new(0),
             created: AtomicU64::new(now_seconds().to_bits()),
-            exemplar: OnceLock::new(),
+            extras: OnceLock::new(),
         }
+    }
+}
+
+impl CounterCell {
+    fn extras(&self) -> &Extras {
+        self.extras.get_or_init(Box::default)
     }
 }
 
@@ -78,7 +87,7 @@ impl Counter {
         match &self.inner.local {
             Some(cell) => cell.add(v),
             None => {
-                self.inner.int.fetch_add(v, Ordering::Relaxed);
+                self.inner.extras().int.fetch_add(v, Ordering::Relaxed);
             }
         }
     }
@@ -96,7 +105,7 @@ impl Counter {
             return Err(ValueError::Negative(v));
         }
         if v != 0.0 {
-            add_f64(&self.inner.float_bits, v);
+            add_f64(&self.inner.extras().float_bits, v);
         }
         Ok(())
     }
@@ -140,11 +149,7 @@ impl Counter {
     ) -> Result<(), ExemplarError> {
         self.inc_by(v);
         let exemplar = Exemplar::new(labels, v as f64)?;
-        let slot = self
-            .inner
-            .exemplar
-            .get_or_init(|| Box::new(Mutex::new(None)));
-        *slot.lock() = Some(exemplar);
+        *self.inner.extras().exemplar.lock() = Some(exemplar);
         Ok(())
     }
 
@@ -156,30 +161,34 @@ impl Counter {
 
     /// The integer and fractional parts, read separately.
     pub(crate) fn parts(&self) -> (u64, f64) {
-        let c = &*self.inner;
-        (
-            self.total_int()
-                .wrapping_sub(c.reset_at.load(Ordering::Relaxed)),
-            f64::from_bits(c.float_bits.load(Ordering::Relaxed)),
-        )
+        let int = self.total_int();
+        match self.inner.extras.get() {
+            None => (int, 0.0),
+            Some(e) => (
+                int.wrapping_sub(e.reset_at.load(Ordering::Relaxed)),
+                f64::from_bits(e.float_bits.load(Ordering::Relaxed)),
+            ),
+        }
     }
 
+    /// Every integer increment ever made, before any reset.
     fn total_int(&self) -> u64 {
         let c = &*self.inner;
         let local = c.local.as_ref().map_or(0, CellId::sum);
-        local.wrapping_add(c.int.load(Ordering::Relaxed))
+        let fallback = c.extras.get().map_or(0, |e| e.int.load(Ordering::Relaxed));
+        local.wrapping_add(fallback)
     }
 
     /// Back to zero, as a new series. Increments racing with the reset may land on either
     /// side of it.
     pub(crate) fn reset(&self) {
         let c = &*self.inner;
-        c.reset_at.store(self.total_int(), Ordering::Relaxed);
-        c.float_bits.store(0, Ordering::Relaxed);
+        let total = self.total_int();
+        let extras = c.extras();
+        extras.reset_at.store(total, Ordering::Relaxed);
+        extras.float_bits.store(0, Ordering::Relaxed);
+        *extras.exemplar.lock() = None;
         c.created.store(now_seconds().to_bits(), Ordering::Relaxed);
-        if let Some(slot) = c.exemplar.get() {
-            *slot.lock() = None;
-        }
     }
 
     /// When the series started, in Unix seconds.
@@ -189,8 +198,8 @@ impl Counter {
 
     /// Calls `f` with the current exemplar, holding its lock.
     pub(crate) fn with_exemplar<R>(&self, f: impl FnOnce(Option<&Exemplar>) -> R) -> R {
-        match self.inner.exemplar.get() {
-            Some(slot) => f(slot.lock().as_ref()),
+        match self.inner.extras.get() {
+            Some(e) => f(e.exemplar.lock().as_ref()),
             None => f(None),
         }
     }

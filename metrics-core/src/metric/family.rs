@@ -546,9 +546,16 @@ struct Entry<M> {
     hash: u64,
     block: Box<str>,
     metric: M,
-    /// The metric's fingerprint at the last scrape, and when (ms since `born`) it last changed.
+    /// What the last scrape saw, packed in one cell: the metric's fingerprint folded to 24
+    /// bits, and when (ms since `born`, 40 bits: 34 years) it last changed.
     seen: AtomicU64,
-    changed_at: AtomicU64,
+}
+
+const SEEN_MS_BITS: u32 = 40;
+
+fn pack_seen(fingerprint: u64, ms: u64) -> u64 {
+    let folded = (fingerprint ^ fingerprint >> 24 ^ fingerprint >> 48) & 0xff_ffff;
+    folded << SEEN_MS_BITS | ms & ((1 << SEEN_MS_BITS) - 1)
 }
 
 impl<M: Metric> Sparse<M> {
@@ -609,8 +616,7 @@ impl<M: Metric> Sparse<M> {
         shard.insert(Entry {
             hash,
             block: block().into_boxed_str(),
-            seen: AtomicU64::new(metric.fingerprint()),
-            changed_at: AtomicU64::new(now),
+            seen: AtomicU64::new(pack_seen(metric.fingerprint(), now)),
             metric: metric.clone(),
         });
         Some(metric)
@@ -677,12 +683,13 @@ impl<M: Metric> Sparse<M> {
 impl<M: Metric> Entry<M> {
     /// Milliseconds since the value last changed, as seen by scrapes.
     fn idle_for(&self, now: u64) -> u64 {
-        let fingerprint = self.metric.fingerprint();
-        if self.seen.swap(fingerprint, Ordering::Relaxed) != fingerprint {
-            self.changed_at.store(now, Ordering::Relaxed);
+        let seen = self.seen.load(Ordering::Relaxed);
+        let current = pack_seen(self.metric.fingerprint(), now);
+        if seen >> SEEN_MS_BITS != current >> SEEN_MS_BITS {
+            self.seen.store(current, Ordering::Relaxed);
             return 0;
         }
-        now.saturating_sub(self.changed_at.load(Ordering::Relaxed))
+        now.saturating_sub(seen & ((1 << SEEN_MS_BITS) - 1))
     }
 }
 

@@ -188,11 +188,20 @@ struct Ids {
 /// zeroed and freed on drop.
 #[derive(Debug)]
 pub(crate) struct CellId {
-    first: usize,
-    len: usize,
+    // `u32`s: at most `MAX_CELLS` cells, and a smaller handle in every metric.
+    first: u32,
+    len: u32,
 }
 
 impl CellId {
+    fn first(&self) -> usize {
+        self.first as usize
+    }
+
+    fn len(&self) -> usize {
+        self.len as usize
+    }
+
     /// A fresh cell at zero, or `None` once [`MAX_CELLS`] are in use.
     pub(crate) fn new() -> Option<CellId> {
         CellId::run(1)
@@ -211,7 +220,10 @@ impl CellId {
             .find(|(l, _)| *l == len)
             .and_then(|(_, f)| f.pop());
         if let Some(first) = reused {
-            return Some(CellId { first, len });
+            return Some(CellId {
+                first: first as u32,
+                len: len as u32,
+            });
         }
         // Runs do not straddle chunks, so that one lookup finds them all.
         let mut first = ids.next;
@@ -222,20 +234,23 @@ impl CellId {
             return None;
         }
         ids.next = first + len;
-        Some(CellId { first, len })
+        Some(CellId {
+            first: first as u32,
+            len: len as u32,
+        })
     }
 
     /// Adds `v` to this thread's copy of the (first) cell.
     #[inline]
     pub(crate) fn add(&self, v: u64) {
-        arena().add(self.first, v);
+        arena().add(self.first(), v);
     }
 
     /// The sum of the (first) cell over every arena.
     pub(crate) fn sum(&self) -> u64 {
         let mut sum = 0u64;
         ARENAS.for_each(|arena| {
-            if let Some(cell) = arena.peek(self.first) {
+            if let Some(cell) = arena.peek(self.first()) {
                 sum = sum.wrapping_add(cell.load(Ordering::Relaxed));
             }
         });
@@ -250,17 +265,17 @@ impl CellId {
         if arena.shared {
             return None;
         }
-        let start = self.first % CHUNK;
-        Some(&arena.chunk(self.first)[start..start + self.len])
+        let start = self.first() % CHUNK;
+        Some(&arena.chunk(self.first())[start..start + self.len()])
     }
 
     /// Calls `f` with the run's cells in every thread-owned arena that has them.
     pub(crate) fn for_each_owned(&self, mut f: impl FnMut(&[AtomicU64])) {
-        let start = self.first % CHUNK;
+        let start = self.first() % CHUNK;
         ARENAS.for_each(|arena| {
             if !arena.shared {
-                if let Some(chunk) = arena.peek_chunk(self.first) {
-                    f(&chunk[start..start + self.len]);
+                if let Some(chunk) = arena.peek_chunk(self.first()) {
+                    f(&chunk[start..start + self.len()]);
                 }
             }
         });
@@ -270,18 +285,18 @@ impl CellId {
 impl Drop for CellId {
     fn drop(&mut self) {
         // No handle to the metric is left, so nothing writes these cells any more.
-        let start = self.first % CHUNK;
+        let start = self.first() % CHUNK;
         ARENAS.for_each(|arena| {
-            if let Some(chunk) = arena.peek_chunk(self.first) {
-                chunk[start..start + self.len]
+            if let Some(chunk) = arena.peek_chunk(self.first()) {
+                chunk[start..start + self.len()]
                     .iter()
                     .for_each(|c| c.store(0, Ordering::Relaxed));
             }
         });
         let mut ids = IDS.lock();
-        match ids.free.iter_mut().find(|(l, _)| *l == self.len) {
-            Some((_, free)) => free.push(self.first),
-            None => ids.free.push((self.len, vec![self.first])),
+        match ids.free.iter_mut().find(|(l, _)| *l == self.len()) {
+            Some((_, free)) => free.push(self.first()),
+            None => ids.free.push((self.len(), vec![self.first()])),
         }
     }
 }
