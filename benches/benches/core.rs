@@ -1,4 +1,5 @@
-//! The hot paths of metrics-core, single-threaded: counter, fixed and dynamic label lookups,
+//! The hot paths of metrics-core, single-threaded (groups prefixed `core_`, so that they never
+//! mix with the `peers` bench's results): counter, fixed and dynamic label lookups,
 //! histogram observe, encoding of an 11 000-series registry in each format, and the cost of
 //! exemplars.
 
@@ -17,7 +18,7 @@ use metrics_core::{Buckets, Counter, Family, Format, Histogram, Opts, Registry};
 fn counter_inc(c: &mut Criterion) {
     let registry = Registry::new();
     let counter = registry.counter("bench_events_total", "Events.");
-    c.benchmark_group("counter_inc")
+    c.benchmark_group("core_counter_inc")
         .bench_function("ours", |b| b.iter(|| black_box(&counter).inc()));
 }
 
@@ -26,7 +27,7 @@ fn labeled_fixed_inc(c: &mut Criterion) {
     let family: Family<(Method, Class), Counter> = registry
         .family(Opts::new("bench_requests_total", "Requests.").labels(&["method", "class"]));
     let labels = (Method::Post, Class::ServerError);
-    c.benchmark_group("labeled_fixed_inc")
+    c.benchmark_group("core_labeled_fixed_inc")
         .bench_function("ours", |b| b.iter(|| family.get(black_box(&labels)).inc()));
 }
 
@@ -55,7 +56,7 @@ fn derive_overhead(c: &mut Criterion) {
 fn labeled_dynamic_inc(c: &mut Criterion) {
     let registry = Registry::new();
     let family = dynamic_family(&registry);
-    c.benchmark_group("labeled_dynamic_inc")
+    c.benchmark_group("core_labeled_dynamic_inc")
         .bench_function("ours", |b| {
             b.iter(|| family.with_label_values(black_box(&["POST", "404"])).inc())
         });
@@ -67,7 +68,7 @@ fn histogram_observe(c: &mut Criterion) {
         registry.histogram("bench_duration_seconds", "Durations.", Buckets::default());
     let values = spread_values();
     let mut i = 0;
-    c.benchmark_group("histogram_observe")
+    c.benchmark_group("core_histogram_observe")
         .bench_function("ours", |b| {
             b.iter(|| {
                 i = (i + 1) % values.len();
@@ -80,9 +81,9 @@ fn encode(c: &mut Criterion) {
     let registry = encode_registry();
     let mut buf = Vec::with_capacity(4 << 20);
     for (group, format) in [
-        ("encode_text", Format::Text),
-        ("encode_openmetrics", Format::OpenMetrics),
-        ("encode_protobuf", Format::Protobuf),
+        ("core_encode_text", Format::Text),
+        ("core_encode_openmetrics", Format::OpenMetrics),
+        ("core_encode_protobuf", Format::Protobuf),
     ] {
         c.benchmark_group(group)
             .sample_size(30)
