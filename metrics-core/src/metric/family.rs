@@ -212,6 +212,15 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
     /// ([`Overflow::Reject`]); either way the refusal is counted.
     #[inline]
     pub fn get(&self, labels: &L) -> Series<'_, M> {
+        if !Self::DENSE {
+            // The common case, a series that exists, without building a `Result`.
+            let f = &*self.inner;
+            let hash = f.hash_labels(labels);
+            let matches = |block: &str| f.matches(block, |visit| labels.visit(visit));
+            if let Some(metric) = f.sparse.find(hash, &matches) {
+                return Series::owned(metric);
+            }
+        }
         match self.try_get(labels) {
             Ok(series) => series,
             Err(_) => Series::borrowed(self.inner.rejected()),
@@ -244,10 +253,8 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
     #[inline(never)]
     fn try_get_sparse(&self, labels: &L) -> Result<Series<'_, M>, LabelError> {
         let f = &*self.inner;
-        let mut hasher = ValueHasher::new(&f.sparse.hasher);
-        labels.visit(&mut |v| hasher.value(v));
         f.sparse_series(
-            hasher.finish(),
+            f.hash_labels(labels),
             |block| f.matches(block, |visit| labels.visit(visit)),
             || f.block(|visit| labels.visit(visit)),
         )
@@ -263,9 +270,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
                 .get(labels.dense_index())
                 .is_some_and(|slot| f.remove_dense(slot));
         }
-        let mut hasher = ValueHasher::new(&f.sparse.hasher);
-        labels.visit(&mut |v| hasher.value(v));
-        f.sparse.remove(hasher.finish(), |block| {
+        f.sparse.remove(f.hash_labels(labels), |block| {
             f.matches(block, |visit| labels.visit(visit))
         })
     }
@@ -281,6 +286,24 @@ impl<M: Metric> Family<DynLabels, M> {
     #[inline]
     #[track_caller]
     pub fn with_label_values(&self, values: &[&str]) -> Series<'_, M> {
+        let f = &*self.inner;
+        if values.len() == f.spec.label_names.len() {
+            // The common case, a series that exists, without building a `Result`.
+            let hash = f.sparse.hash_values(values);
+            if let Some(metric) = f
+                .sparse
+                .find(hash, &|block| f.matches_values(block, values))
+            {
+                return Series::owned(metric);
+            }
+        }
+        self.with_label_values_cold(values)
+    }
+
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn with_label_values_cold(&self, values: &[&str]) -> Series<'_, M> {
         match self.try_with_label_values(values) {
             Ok(series) => series,
             Err(LabelError::Overflow { .. }) => Series::borrowed(self.inner.rejected()),
@@ -470,6 +493,16 @@ impl<L, M: Metric> FamilyCells<L, M> {
         let mut names = self.spec.label_names.iter();
         visit(&mut |value| matcher.value(names.next().map_or(0, |n| n.len()), value));
         matcher.matched()
+    }
+
+    /// The hash of a typed label set's values, as `Sparse::hash_values` hashes strings.
+    fn hash_labels(&self, labels: &L) -> u64
+    where
+        L: LabelSet,
+    {
+        let mut hasher = ValueHasher::new(&self.sparse.hasher);
+        labels.visit(&mut |v| hasher.value(v));
+        hasher.finish()
     }
 
     /// Whether `block` holds `values`: [`matches`](Self::matches) without the visitor.
