@@ -20,19 +20,7 @@ use metrics_core::{
 };
 use serde_json::Value;
 
-fn prometheus_binary() -> Option<&'static str> {
-    let found = Command::new("prometheus").arg("--version").output().is_ok();
-    match (found, std::env::var_os("CI").is_some()) {
-        (true, _) => Some("prometheus"),
-        (false, true) => {
-            panic!("prometheus is missing and CI is set: install the `prometheus` package")
-        }
-        (false, false) => {
-            eprintln!("\n*** SKIPPED: prometheus not found (install the Debian package `prometheus`) ***\n");
-            None
-        }
-    }
-}
+mod common;
 
 /// Serves `registry` on a free port; `forced` overrides negotiation. Records the format of
 /// every answer.
@@ -240,7 +228,7 @@ fn expected_quantile(q: f64, bounds: &[f64], cumulative: &[u64]) -> f64 {
 
 #[test]
 fn prometheus_reads_back_every_format_exactly() {
-    let Some(binary) = prometheus_binary() else {
+    let Some(binary) = common::require("prometheus", "prometheus") else {
         return;
     };
 

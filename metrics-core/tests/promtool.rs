@@ -11,25 +11,13 @@ use metrics_core::{
     Buckets, Counter, DynLabels, Family, Format, Gauge, Histogram, Opts, ProcessCollector, Registry,
 };
 
-fn promtool() -> Option<&'static str> {
-    let found = Command::new("promtool").arg("--version").output().is_ok();
-    match (found, std::env::var_os("CI").is_some()) {
-        (true, _) => Some("promtool"),
-        (false, true) => {
-            panic!("promtool is missing and CI is set: install the `prometheus` package")
-        }
-        (false, false) => {
-            eprintln!(
-                "\n*** SKIPPED: promtool not found (install the Debian package `prometheus`) ***\n"
-            );
-            None
-        }
-    }
-}
+mod common;
 
 #[test]
 fn promtool_accepts_our_exposition() {
-    let Some(promtool) = promtool() else { return };
+    let Some(promtool) = common::require("promtool", "prometheus") else {
+        return;
+    };
     let registry = Registry::builder()
         .const_label("service", "checkout")
         .build()
