@@ -212,19 +212,19 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
     /// ([`Overflow::Reject`]); either way the refusal is counted.
     #[inline]
     pub fn get(&self, labels: &L) -> Series<'_, M> {
-        if !Self::DENSE {
+        let f = &*self.inner;
+        let found = if Self::DENSE {
+            self.try_get(labels)
+        } else {
             // The common case, a series that exists, without building a `Result`.
-            let f = &*self.inner;
             let hash = f.hash_labels(labels);
             let matches = |block: &str| f.matches(block, |visit| labels.visit(visit));
             if let Some(metric) = f.sparse.find(hash, &matches) {
                 return Series::owned(metric);
             }
-        }
-        match self.try_get(labels) {
-            Ok(series) => series,
-            Err(_) => Series::borrowed(self.inner.rejected()),
-        }
+            f.sparse_miss(hash, matches, || f.block(|visit| labels.visit(visit)))
+        };
+        found.unwrap_or_else(|_| Series::borrowed(f.rejected()))
     }
 
     /// The series for `labels`, created at zero on first use.
@@ -287,28 +287,19 @@ impl<M: Metric> Family<DynLabels, M> {
     #[track_caller]
     pub fn with_label_values(&self, values: &[&str]) -> Series<'_, M> {
         let f = &*self.inner;
-        if values.len() == f.spec.label_names.len() {
-            // The common case, a series that exists, without building a `Result`.
-            let hash = f.sparse.hash_values(values);
-            if let Some(metric) = f
-                .sparse
-                .find(hash, &|block| f.matches_values(block, values))
-            {
-                return Series::owned(metric);
-            }
+        if values.len() != f.spec.label_names.len() {
+            wrong_arity(f.check_arity(values));
         }
-        self.with_label_values_cold(values)
-    }
-
-    #[cold]
-    #[inline(never)]
-    #[track_caller]
-    fn with_label_values_cold(&self, values: &[&str]) -> Series<'_, M> {
-        match self.try_with_label_values(values) {
-            Ok(series) => series,
-            Err(LabelError::Overflow { .. }) => Series::borrowed(self.inner.rejected()),
-            Err(e) => panic!("{e}"),
+        // The common case, a series that exists, without building a `Result`.
+        let hash = f.sparse.hash_values(values);
+        let matches = |block: &str| f.matches_values(block, values);
+        if let Some(metric) = f.sparse.find(hash, &matches) {
+            return Series::owned(metric);
         }
+        f.sparse_miss(hash, matches, || {
+            f.block(|visit| values.iter().for_each(|v| visit(v)))
+        })
+        .unwrap_or_else(|_| Series::borrowed(f.rejected()))
     }
 
     /// The series for these label values, in the order of the family's label names.
@@ -443,17 +434,30 @@ impl<L, M: Metric> FamilyCells<L, M> {
         matches: impl Fn(&str) -> bool,
         block: impl FnOnce() -> String,
     ) -> Result<Series<'_, M>, LabelError> {
-        if let Some(metric) = self.sparse.find(hash, &matches) {
-            return Ok(Series::owned(metric));
+        match self.sparse.find(hash, &matches) {
+            Some(metric) => Ok(Series::owned(metric)),
+            None => self.sparse_miss(hash, matches, block),
         }
+    }
+
+    /// After a probe found nothing: insert the series (the write lock re-checks), or meet
+    /// the limit.
+    #[cold]
+    #[inline(never)]
+    fn sparse_miss(
+        &self,
+        hash: u64,
+        matches: impl Fn(&str) -> bool,
+        block: impl FnOnce() -> String,
+    ) -> Result<Series<'_, M>, LabelError> {
         let make = || M::from_config(&self.config);
-        if let Some(metric) = self
+        match self
             .sparse
             .insert(hash, &matches, block, make, self.spec.limit)
         {
-            return Ok(Series::owned(metric));
+            Some(metric) => Ok(Series::owned(metric)),
+            None => self.full().map(Series::borrowed),
         }
-        self.full().map(Series::borrowed)
     }
 
     #[cold]
@@ -544,6 +548,16 @@ impl<L, M: Metric> FamilyCells<L, M> {
             });
             overflow.encode(name, &block, encoder);
         }
+    }
+}
+
+/// Panics with the arity error (the caller compared the lengths first).
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn wrong_arity(checked: Result<(), LabelError>) {
+    if let Err(e) = checked {
+        panic!("{e}");
     }
 }
 
