@@ -323,7 +323,7 @@ struct FieldOptions {
     name: Option<LitStr>,
     unit: Option<LitStr>,
     labels: Option<Vec<LitStr>>,
-    buckets: Option<(Vec<f64>, Span)>,
+    buckets: Option<Vec<f64>>,
 }
 
 fn field_options(field: &syn::Field) -> syn::Result<FieldOptions> {
@@ -343,7 +343,7 @@ fn field_options(field: &syn::Field) -> syn::Result<FieldOptions> {
             } else if meta.path.is_ident("buckets") {
                 let value = meta.value()?;
                 let content;
-                let bracket = syn::bracketed!(content in value);
+                syn::bracketed!(content in value);
                 let list = content.parse_terminated(|p| p.parse::<syn::Lit>(), syn::Token![,])?;
                 let mut bounds = Vec::new();
                 for lit in list {
@@ -360,7 +360,7 @@ fn field_options(field: &syn::Field) -> syn::Result<FieldOptions> {
                     }
                     bounds.push(value);
                 }
-                options.buckets = Some((bounds, bracket.span.join()));
+                options.buckets = Some(bounds);
             } else {
                 return Err(meta.error(
                     "unknown option: expected `name`, `unit`, `labels = [...]` or `buckets = [...]`",
@@ -484,7 +484,7 @@ fn metric_group(input: &DeriveInput) -> syn::Result<Tokens> {
             opts = quote!(#opts.labels(&[#(#labels),*]));
         }
         let buckets = match &field_options.buckets {
-            Some((bounds, _)) => quote! {
+            Some(bounds) => quote! {
                 ::core::option::Option::Some(
                     // Checked finite and increasing by the derive.
                     #krate::derive_support::Buckets::new([#(#bounds),*])

@@ -450,7 +450,7 @@ impl HistogramCells {
                     .for_each(|(c, r)| *c += r);
             });
         }
-        let (_, shared_sum) = self.read_shared(scratch);
+        let shared_sum = self.read_shared(scratch);
         counts
             .iter_mut()
             .zip(scratch.iter())
@@ -459,8 +459,8 @@ impl HistogramCells {
         sum + shared_sum
     }
 
-    /// Reads the shared shards into `counts`, returning their count and sum.
-    fn read_shared(&self, counts: &mut Vec<u64>) -> (u64, f64) {
+    /// Reads the shared shards into `counts` (per bucket), returning their sum.
+    fn read_shared(&self, counts: &mut Vec<u64>) -> f64 {
         let before = self.count_and_hot.fetch_add(HOT_BIT, Ordering::AcqRel);
         let count = before & !HOT_BIT;
         let cold = &self.cells[self.shard_range(before >> 63)];
@@ -484,7 +484,7 @@ impl HistogramCells {
             hot.fetch_add(*c, Ordering::Release);
             cold.store(0, Ordering::Relaxed);
         }
-        (count, sum)
+        sum
     }
 
     fn shard_range(&self, shard: u64) -> std::ops::Range<usize> {
