@@ -59,7 +59,7 @@ mod sync;
 pub use collector::process::ProcessCollector;
 #[cfg(feature = "gzip")]
 pub use encode::compress::Compression;
-pub use encode::negotiate::negotiate;
+pub use encode::negotiate::{negotiate, try_negotiate};
 pub use encode::Format;
 pub use error::{BucketsError, Conflict, ExemplarError, LabelError, RegisterError, ValueError};
 pub use label::{DynLabels, LabelSet, LabelValue};

@@ -21,6 +21,26 @@ use crate::encode::Format;
 /// assert_eq!(negotiate("application/json"), Format::Text);
 /// ```
 pub fn negotiate(accept: &str) -> Format {
+    try_negotiate(accept).unwrap_or(Format::Text)
+}
+
+/// The format to answer a request with, or `None` when the `Accept` header names only media
+/// ranges we cannot produce: an HTTP server answers that with 406 Not Acceptable.
+///
+/// The ranges recognised and the choice among them are those of [`negotiate`]; an empty
+/// header states no preference and gets the text format.
+///
+/// ```
+/// use metrics_core::{try_negotiate, Format};
+/// assert_eq!(try_negotiate(""), Some(Format::Text));
+/// assert_eq!(try_negotiate("text/html, */*;q=0.8"), Some(Format::Text));
+/// assert_eq!(try_negotiate("application/json"), None);
+/// assert_eq!(try_negotiate("text/plain;q=0"), None);
+/// ```
+pub fn try_negotiate(accept: &str) -> Option<Format> {
+    if accept.trim().is_empty() {
+        return Some(Format::Text);
+    }
     let mut best: Option<(f64, Format)> = None;
     for range in accept.split(',') {
         let mut parts = range.split(';');
@@ -66,7 +86,7 @@ pub fn negotiate(accept: &str) -> Format {
             }
         }
     }
-    best.map_or(Format::Text, |(_, format)| format)
+    best.map(|(_, format)| format)
 }
 
 #[cfg(test)]
@@ -135,6 +155,21 @@ mod tests {
             Format::Text
         );
         assert_eq!(negotiate(";;;,,,=;q=="), Format::Text);
+    }
+
+    #[test]
+    fn nothing_acceptable_is_none() {
+        assert_eq!(try_negotiate("  "), Some(Format::Text));
+        assert_eq!(try_negotiate("application/json, text/html"), None);
+        assert_eq!(
+            try_negotiate("application/openmetrics-text;version=9"),
+            None
+        );
+        assert_eq!(try_negotiate(";;;,,,=;q=="), None);
+        assert_eq!(
+            try_negotiate("application/json, text/plain;q=0.1"),
+            Some(Format::Text)
+        );
     }
 
     proptest! {
