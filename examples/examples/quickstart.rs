@@ -5,14 +5,13 @@
 //! curl -s localhost:9090/metrics
 //! ```
 
-use std::net::TcpListener;
 use std::thread;
 use std::time::Duration;
 
 use metrics_core::{
-    Counter, Family, Gauge, Histogram, LabelSet, LabelValue, MetricGroup, ProcessCollector,
-    Registry,
+    Counter, Family, Gauge, Histogram, LabelSet, LabelValue, MetricGroup, Registry,
 };
+use metrics_http::Exporter;
 
 /// How a job ended: a fixed set of values, so a family keyed by it is a dense array.
 #[derive(Debug, Clone, Copy, LabelValue)]
@@ -41,34 +40,37 @@ struct WorkerMetrics {
     job_duration_seconds: Histogram,
 }
 
-fn main() -> std::io::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::new();
-    registry.register_collector(ProcessCollector::new());
-    let metrics = WorkerMetrics::register(&registry).expect("the names are free");
+    let metrics = WorkerMetrics::register(&registry)?;
 
-    // A worker that simulates jobs of varying length, one in seven failing.
-    thread::spawn(move || {
-        for n in 0u64.. {
-            metrics.queue_depth.set(((n * 7) % 23) as f64);
-            let timer = metrics.job_duration_seconds.start_timer();
-            thread::sleep(Duration::from_millis(5 + (n * 13) % 40));
-            timer.observe();
-            let outcome = if n % 7 == 0 {
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            };
-            metrics
-                .jobs_processed_total
-                .get(&JobLabels { outcome })
-                .inc();
-        }
-    });
-
-    let listener = TcpListener::bind(examples::listen_addr())?;
+    // The exporter serves `/metrics` (and `/-/healthy`) on its own thread, with the process
+    // metrics registered beside ours.
+    let exporter = Exporter::builder()
+        .bind(examples::listen_addr())
+        .registry(registry)
+        .build()?;
     println!(
         "serving metrics on http://{}/metrics",
-        listener.local_addr()?
+        exporter.local_addr()
     );
-    examples::serve(listener, &registry)
+    let _running = exporter.start()?;
+
+    // A worker that simulates jobs of varying length, one in seven failing.
+    for n in 0u64.. {
+        metrics.queue_depth.set(((n * 7) % 23) as f64);
+        let timer = metrics.job_duration_seconds.start_timer();
+        thread::sleep(Duration::from_millis(5 + (n * 13) % 40));
+        timer.observe();
+        let outcome = if n % 7 == 0 {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        };
+        metrics
+            .jobs_processed_total
+            .get(&JobLabels { outcome })
+            .inc();
+    }
+    Ok(())
 }

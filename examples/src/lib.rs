@@ -1,13 +1,24 @@
-//! Helpers shared by the examples.
+//! The services behind the runnable examples, as functions, so that the integration tests
+//! drive exactly what `cargo run -p examples --example ...` runs.
 //!
-//! [`serve`] is a minimal blocking HTTP server for `/metrics`, built on std alone, so that
-//! the quick start runs with no web stack. Services use the exporter of `metrics-http`.
+//! - [`shop`]: the business metrics of a small shop, declared with `#[derive(MetricGroup)]`.
+//! - [`axum_app`]: the shop as an axum app with the request-metrics layer and `/metrics` on
+//!   the same port.
+//! - [`actix_app`]: the same shop on actix-web.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::time::Duration;
+pub mod shop;
 
-use metrics_core::{negotiate, Compression, Registry};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App, HttpResponse};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use metrics_core::{RegisterError, Registry};
+use metrics_http::{ActixRequestMetrics, HttpMetrics, MetricsEndpoint, RequestMetricsLayer};
+
+use crate::shop::{Shop, ShopMetrics};
 
 /// The address the examples listen on: `METRICS_ADDR`, else `0.0.0.0:9090` (the port the
 /// usual `prometheus.io/port` annotation points at).
@@ -15,63 +26,93 @@ pub fn listen_addr() -> String {
     std::env::var("METRICS_ADDR").unwrap_or_else(|_| "0.0.0.0:9090".to_owned())
 }
 
-/// Answers `GET /metrics` with the registry's exposition in the format the `Accept` header
-/// asks for (gzip when `Accept-Encoding` allows) and anything else with 404,
-/// one connection at a time, until the listener fails.
+/// The shop as an axum app: `GET /`, `POST /api/orders?items=N`, `GET /users/{id}`,
+/// `GET /api/report` (slow), recorded by the request-metrics layer, and `/metrics` plus
+/// `/-/healthy` on the same router.
 ///
 /// # Errors
-/// When accepting a connection fails; errors on a single connection are only that
-/// connection's.
-pub fn serve(listener: TcpListener, registry: &Registry) -> io::Result<()> {
-    let mut body = Vec::new();
-    loop {
-        let (stream, _) = listener.accept()?;
-        // A client that stalls or disconnects costs only its own request.
-        let _ = answer(stream, registry, &mut body);
-    }
+/// When `registry` already holds one of the metric names with another shape.
+pub fn axum_app(registry: &Registry) -> Result<Router, RegisterError> {
+    let shop = Shop::new(ShopMetrics::register(registry)?);
+    let http = HttpMetrics::try_new(registry)?;
+    Ok(Router::new()
+        .route("/", get(|| async { "the shop\n" }))
+        .route("/api/orders", post(axum_place_order))
+        .route("/users/{id}", get(axum_user))
+        .route("/api/report", get(axum_report))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+        .with_state(shop)
+        // After the routes, so it runs after routing and sees `MatchedPath`.
+        .layer(RequestMetricsLayer::new(http))
+        .merge(MetricsEndpoint::new(registry.clone()).router("/metrics")))
 }
 
-fn answer(stream: TcpStream, registry: &Registry, body: &mut Vec<u8>) -> io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut reader = BufReader::new(&stream);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    let (mut accept, mut accept_encoding) = (String::new(), String::new());
-    let mut header = String::new();
-    while reader.read_line(&mut header)? > 2 {
-        if let Some((name, value)) = header.split_once(':') {
-            if name.eq_ignore_ascii_case("accept") {
-                accept = value.trim().to_owned();
-            } else if name.eq_ignore_ascii_case("accept-encoding") {
-                accept_encoding = value.trim().to_owned();
-            }
-        }
-        header.clear();
-    }
-    let mut parts = request_line.split_whitespace();
-    let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let path = path.split('?').next().unwrap_or("");
-    let mut stream = &stream;
-    if method == "GET" && path == "/metrics" {
-        let mut raw = Vec::new();
-        let content_type = registry.encode(negotiate(&accept), &mut raw);
-        let compression = Compression::from_accept_encoding(&accept_encoding);
-        body.clear();
-        compression.compress(&raw, body);
-        let encoding = compression
-            .content_encoding()
-            .map(|e| format!("Content-Encoding: {e}\r\n"))
-            .unwrap_or_default();
-        write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n{encoding}Content-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        )?;
-        stream.write_all(body)?;
-    } else {
-        stream.write_all(
-            b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nConnection: close\r\n\r\nnot found\n",
-        )?;
-    }
-    stream.flush()
+async fn axum_place_order(
+    State(shop): State<Shop>,
+    RawQuery(query): RawQuery,
+) -> (StatusCode, String) {
+    let (status, body) = shop.place_order(query.as_deref().unwrap_or(""));
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body)
+}
+
+async fn axum_user(State(shop): State<Shop>, Path(id): Path<String>) -> (StatusCode, String) {
+    let (status, body) = shop.user(&id);
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body)
+}
+
+async fn axum_report(State(shop): State<Shop>) -> String {
+    shop.report().await
+}
+
+/// The shop as an actix-web app, with the same routes, metrics and `/metrics`.
+///
+/// # Errors
+/// When `registry` already holds one of the metric names with another shape.
+#[allow(clippy::type_complexity)]
+pub fn actix_app(
+    registry: &Registry,
+) -> Result<
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    RegisterError,
+> {
+    let shop = Shop::new(ShopMetrics::register(registry)?);
+    let http = HttpMetrics::try_new(registry)?;
+    Ok(App::new()
+        .wrap(ActixRequestMetrics::new(http))
+        .app_data(web::Data::new(shop))
+        .service(MetricsEndpoint::new(registry.clone()).actix_resource("/metrics"))
+        .route("/-/healthy", web::get().to(|| async { "OK\n" }))
+        .route("/", web::get().to(|| async { "the shop\n" }))
+        .route("/api/orders", web::post().to(actix_place_order))
+        .route("/users/{id}", web::get().to(actix_user))
+        .route("/api/report", web::get().to(actix_report))
+        .default_service(web::to(|| async {
+            HttpResponse::NotFound().body("not found\n")
+        })))
+}
+
+fn actix_answer((status, body): (u16, String)) -> HttpResponse {
+    let status =
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+    HttpResponse::build(status).body(body)
+}
+
+async fn actix_place_order(shop: web::Data<Shop>, request: actix_web::HttpRequest) -> HttpResponse {
+    actix_answer(shop.place_order(request.query_string()))
+}
+
+async fn actix_user(shop: web::Data<Shop>, id: web::Path<String>) -> HttpResponse {
+    actix_answer(shop.user(&id))
+}
+
+async fn actix_report(shop: web::Data<Shop>) -> HttpResponse {
+    HttpResponse::Ok().body(shop.report().await)
 }

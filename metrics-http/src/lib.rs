@@ -1,9 +1,55 @@
-//! HTTP integration for [`metrics_core`]: the `/metrics` exporter for hyper and axum,
-//! request-metrics middleware for tower and actix-web, and push clients (Pushgateway,
-//! remote write).
+//! HTTP for [`metrics_core`] registries: the `/metrics` endpoint and a standalone exporter,
+//! and request metrics for tower (axum) and actix-web services.
 //!
-//! None of these is written yet; they are the project's next issues. Until the exporter
-//! lands, the `examples` package serves `/metrics` with a minimal std server. The crate
-//! re-exports `metrics_core` so that a service can depend on this crate alone.
+//! - [`MetricsEndpoint`] (feature `server`, on by default) answers scrapes: content
+//!   negotiation, gzip, optional auth, a scrape timeout and a limit on concurrent scrapes. It
+//!   is a tower service (`axum::Router::route_service`, or [`MetricsEndpoint::router`] with
+//!   feature `axum`), and an actix-web resource with feature `actix`.
+//! - [`Exporter`] serves it on a port of its own, for programs without a web stack:
+//!   `serve` on your runtime until a shutdown future completes, or `start` on a thread.
+//! - [`HttpMetrics`] with [`RequestMetricsLayer`] (feature `tower`) or
+//!   [`ActixRequestMetrics`] (feature `actix`) records `http_server_requests_total`,
+//!   `http_server_request_duration_seconds`, `http_server_response_body_size_bytes` and
+//!   `http_server_active_requests`, labelled by method, route template and status.
+//!
+//! ```no_run
+//! use metrics_core::Registry;
+//! use metrics_http::Exporter;
+//!
+//! let registry = Registry::new();
+//! let jobs = registry.counter("jobs_processed_total", "Jobs processed.");
+//! let exporter = Exporter::builder().bind("0.0.0.0:9090").registry(registry).build()?;
+//! let _running = exporter.start()?;
+//! jobs.inc();
+//! # Ok::<(), metrics_http::ExporterError>(())
+//! ```
+//!
+//! The crate re-exports `metrics_core`, so that a service can depend on this crate alone.
 
+mod auth;
+#[cfg(feature = "server")]
+mod exporter;
+#[cfg(any(feature = "tower", feature = "actix"))]
+mod middleware;
+
+pub use auth::Auth;
+#[cfg(feature = "server")]
+pub use exporter::endpoint::{
+    MetricsEndpoint, DEFAULT_MAX_CONCURRENT_SCRAPES, DEFAULT_SCRAPE_TIMEOUT,
+};
+#[cfg(feature = "server")]
+pub use exporter::server::{
+    Exporter, ExporterBuilder, ExporterError, ExporterHandle, ProcessMetrics,
+};
 pub use metrics_core;
+#[cfg(feature = "actix")]
+pub use middleware::actix::{ActixMeteredBody, ActixRequestMetrics, ActixRequestMetricsService};
+#[cfg(feature = "tower")]
+pub use middleware::future::{MeteredBody, ResponseFuture};
+#[cfg(feature = "tower")]
+pub use middleware::tower::{RequestMetrics, RequestMetricsLayer, Route};
+#[cfg(any(feature = "tower", feature = "actix"))]
+pub use middleware::{
+    HttpMetrics, HttpMetricsBuilder, CANCELLED_STATUS, DEFAULT_DURATION_BUCKETS,
+    DEFAULT_SIZE_BUCKETS, UNMATCHED_ROUTE,
+};

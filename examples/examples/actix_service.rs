@@ -1,0 +1,30 @@
+//! The shop of `axum_service` on actix-web: request metrics per route, business metrics, and
+//! `/metrics` on the same port.
+//!
+//! ```text
+//! cargo run -p examples --example actix_service
+//! curl -s -X POST 'localhost:9090/api/orders?items=3'
+//! curl -s localhost:9090/metrics | grep http_server_requests_total
+//! ```
+
+use actix_web::HttpServer;
+use metrics_core::Registry;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let registry = Registry::new();
+    registry.register_collector(metrics_core::ProcessCollector::new());
+    // Fail here, once, rather than in every worker.
+    drop(examples::actix_app(&registry)?);
+
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || {
+            examples::actix_app(&registry).expect("registered once already, so it registers again")
+        })
+        .bind(examples::listen_addr())?;
+        for addr in server.addrs() {
+            println!("serving on http://{addr}/ (metrics at /metrics)");
+        }
+        server.run().await
+    })?;
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! An axum service with request metrics per route, business metrics, and `/metrics` on the
+//! same port.
+//!
+//! ```text
+//! cargo run -p examples --example axum_service
+//! curl -s -X POST 'localhost:9090/api/orders?items=3'
+//! curl -s localhost:9090/users/42
+//! curl -s localhost:9090/metrics | grep http_server_requests_total
+//! ```
+
+use metrics_core::Registry;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let registry = Registry::new();
+    registry.register_collector(metrics_core::ProcessCollector::new());
+    let app = examples::axum_app(&registry)?;
+
+    let listener = tokio::net::TcpListener::bind(examples::listen_addr()).await?;
+    println!(
+        "serving on http://{}/ (metrics at /metrics)",
+        listener.local_addr()?
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! The actix-web example service, driven over real HTTP: the same traffic and the same
+//! expectations as the axum service.
+
+mod common;
+
+use actix_web::HttpServer;
+use common::*;
+use metrics_core::Registry;
+
+#[test]
+fn request_metrics_per_route() {
+    let registry = Registry::new();
+    let served = registry.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || examples::actix_app(&served).unwrap())
+                .workers(2)
+                .bind("127.0.0.1:0")
+                .unwrap();
+            tx.send(server.addrs()[0]).unwrap();
+            server.run().await
+        })
+    });
+    let addr = rx.recv().unwrap();
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let expected = shop_traffic(addr).await;
+        let exposition = metrics_when(addr, |body| {
+            let counts = request_counts(body);
+            let reports: u64 = counts
+                .iter()
+                .filter(|((_, route, _), _)| route == "/api/report")
+                .map(|(_, n)| n)
+                .sum();
+            reports == 2
+        })
+        .await;
+        check_shop_metrics(&exposition, expected, &[499]);
+    });
+}

@@ -1,0 +1,9 @@
+//! Serving `/metrics`: the framework-independent endpoint, the standalone exporter, and the
+//! adapters for axum and actix-web.
+
+#[cfg(feature = "actix")]
+pub(crate) mod actix;
+#[cfg(feature = "axum")]
+pub(crate) mod axum;
+pub(crate) mod endpoint;
+pub(crate) mod server;

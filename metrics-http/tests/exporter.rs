@@ -1,0 +1,499 @@
+//! The standalone exporter over real TCP: formats, auth, limits, timeouts, failures,
+//! shutdown, and 2 000 scrapes from 16 clients while the metrics change.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::rt::TokioExecutor;
+use metrics_core::{
+    lint_exposition, Buckets, Counter, DynLabels, Family, Histogram, Opts, Registry,
+};
+use metrics_http::{Auth, Exporter, ExporterError, ExporterHandle, ProcessMetrics};
+
+type HttpClient = Client<HttpConnector, Empty<Bytes>>;
+
+fn client() -> HttpClient {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: hyper::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", |v| v.to_str().unwrap())
+    }
+
+    fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).unwrap()
+    }
+}
+
+async fn request(
+    client: &HttpClient,
+    method: Method,
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(format!("http://{addr}{path}"));
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let response = client
+        .request(builder.body(Empty::new()).unwrap())
+        .await
+        .expect("the exporter answers");
+    let (parts, body) = response.into_parts();
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body: body.collect().await.unwrap().to_bytes().to_vec(),
+    }
+}
+
+async fn get(
+    client: &HttpClient,
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Answer {
+    request(client, Method::GET, addr, path, headers).await
+}
+
+fn start(
+    registry: &Registry,
+    configure: impl FnOnce(metrics_http::ExporterBuilder) -> metrics_http::ExporterBuilder,
+) -> ExporterHandle {
+    let builder = Exporter::builder()
+        .bind("127.0.0.1:0")
+        .registry(registry.clone())
+        .process_metrics(ProcessMetrics::Skip);
+    configure(builder).build().unwrap().start().unwrap()
+}
+
+fn small_registry() -> Registry {
+    let registry = Registry::new();
+    registry.counter("jobs_total", "Jobs.").inc_by(3);
+    registry
+}
+
+#[tokio::test]
+async fn formats_gzip_health_and_errors() {
+    let registry = small_registry();
+    let exporter = start(&registry, |b| b);
+    let addr = exporter.local_addr();
+    let client = client();
+
+    let text = get(&client, addr, "/metrics", &[]).await;
+    assert_eq!(text.status, 200);
+    assert_eq!(
+        text.header("content-type"),
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    assert_eq!(
+        text.text(),
+        "# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total 3\n"
+    );
+
+    let om = get(
+        &client,
+        addr,
+        "/metrics",
+        &[("accept", "application/openmetrics-text;version=1.0.0")],
+    )
+    .await;
+    assert!(om
+        .header("content-type")
+        .starts_with("application/openmetrics-text; version=1.0.0"));
+    assert!(
+        om.text()
+            .starts_with("# TYPE jobs counter\n# HELP jobs Jobs.\njobs_total 3\n"),
+        "{}",
+        om.text()
+    );
+    assert!(om.text().ends_with("# EOF\n"));
+
+    let proto = get(&client, addr, "/metrics", &[(
+        "accept",
+        "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited",
+    )]).await;
+    assert!(proto
+        .header("content-type")
+        .starts_with("application/vnd.google.protobuf"));
+    assert!(!proto.body.is_empty());
+
+    let gzipped = get(&client, addr, "/metrics", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(gzipped.header("content-encoding"), "gzip");
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&gzipped.body[..])
+        .read_to_string(&mut plain)
+        .unwrap();
+    assert_eq!(plain, text.text());
+
+    let head = request(&client, Method::HEAD, addr, "/metrics", &[]).await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+
+    let post = request(&client, Method::POST, addr, "/metrics", &[]).await;
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), "GET, HEAD");
+
+    let json = get(&client, addr, "/metrics", &[("accept", "application/json")]).await;
+    assert_eq!(json.status, 406);
+    assert!(
+        json.text().contains("text/plain;version=0.0.4"),
+        "{}",
+        json.text()
+    );
+
+    assert_eq!(get(&client, addr, "/-/healthy", &[]).await.status, 200);
+    let missing = get(&client, addr, "/other", &[]).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.text().contains("/metrics"));
+    exporter.stop();
+}
+
+#[tokio::test]
+async fn custom_path_and_process_metrics_by_default() {
+    let registry = small_registry();
+    let exporter = Exporter::builder()
+        .bind("127.0.0.1:0")
+        .path("/internal/metrics")
+        .registry(registry.clone())
+        .build()
+        .unwrap()
+        .start()
+        .unwrap();
+    let client = client();
+    let answer = get(&client, exporter.local_addr(), "/internal/metrics", &[]).await;
+    assert_eq!(answer.status, 200);
+    assert!(answer.text().contains("jobs_total 3\n"));
+    if cfg!(target_os = "linux") {
+        assert!(
+            answer
+                .text()
+                .contains("# TYPE process_cpu_seconds_total counter\n"),
+            "{}",
+            answer.text()
+        );
+    }
+    assert_eq!(
+        get(&client, exporter.local_addr(), "/metrics", &[])
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn auth_is_required_except_for_health() {
+    let registry = small_registry();
+    for (auth, challenge) in [
+        (Auth::bearer("s3cret"), "Bearer"),
+        (
+            Auth::basic("prometheus", "pa:ss"),
+            "Basic realm=\"metrics\"",
+        ),
+    ] {
+        let good = auth.header_value();
+        let exporter = start(&registry, |b| b.auth(auth));
+        let (addr, client) = (exporter.local_addr(), client());
+        let none = get(&client, addr, "/metrics", &[]).await;
+        assert_eq!(none.status, 401);
+        assert_eq!(none.header("www-authenticate"), challenge);
+        assert!(!none.text().contains("jobs_total"));
+        let wrong = get(
+            &client,
+            addr,
+            "/metrics",
+            &[("authorization", "Bearer s3creT")],
+        )
+        .await;
+        assert_eq!(wrong.status, 401);
+        let right = get(&client, addr, "/metrics", &[("authorization", &good)]).await;
+        assert_eq!(right.status, 200);
+        assert!(right.text().contains("jobs_total 3"));
+        assert_eq!(get(&client, addr, "/-/healthy", &[]).await.status, 200);
+    }
+}
+
+/// A registry whose scrape blocks in a callback until `release` is set.
+fn slow_registry(release: Arc<AtomicBool>) -> Registry {
+    let registry = small_registry();
+    registry
+        .try_gauge_fn("slow_value", "Read slowly.", move || {
+            while !release.load(Ordering::Acquire) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            1.0
+        })
+        .unwrap();
+    registry
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn excess_scrapes_get_503_at_once() {
+    let release = Arc::new(AtomicBool::new(false));
+    let registry = slow_registry(release.clone());
+    let exporter = start(&registry, |b| b.max_concurrent_scrapes(1));
+    let (addr, client) = (exporter.local_addr(), client());
+
+    let first = {
+        let client = client.clone();
+        tokio::spawn(async move { get(&client, addr, "/metrics", &[]).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let second = get(&client, addr, "/metrics", &[]).await;
+    assert_eq!(second.status, 503);
+    assert_eq!(second.header("retry-after"), "1");
+    assert!(second.text().contains("too many concurrent scrapes"));
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "refused without waiting"
+    );
+
+    release.store(true, Ordering::Release);
+    let first = first.await.unwrap();
+    assert_eq!(first.status, 200);
+    assert!(first.text().contains("slow_value 1\n"));
+    // The slot is free again.
+    assert_eq!(get(&client, addr, "/metrics", &[]).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scrape_past_its_timeout_gets_503_and_the_server_goes_on() {
+    let release = Arc::new(AtomicBool::new(false));
+    let registry = slow_registry(release.clone());
+    let exporter = start(&registry, |b| b.scrape_timeout(Duration::from_secs(5)));
+    let (addr, client) = (exporter.local_addr(), client());
+
+    let started = Instant::now();
+    // Prometheus' own timeout header, shorter than ours, wins.
+    let answer = get(
+        &client,
+        addr,
+        "/metrics",
+        &[("x-prometheus-scrape-timeout-seconds", "0.3")],
+    )
+    .await;
+    let waited = started.elapsed();
+    assert_eq!(answer.status, 503);
+    assert!(answer.text().contains("timeout"), "{}", answer.text());
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+    assert_eq!(get(&client, addr, "/-/healthy", &[]).await.status, 200);
+    release.store(true, Ordering::Release);
+    assert_eq!(get(&client, addr, "/metrics", &[]).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_panicking_callback_gets_500_not_a_dead_server() {
+    let registry = small_registry();
+    registry
+        .try_gauge_fn("broken", "Panics when read.", || panic!("callback failed"))
+        .unwrap();
+    let exporter = start(&registry, |b| b);
+    let (addr, client) = (exporter.local_addr(), client());
+    for _ in 0..2 {
+        let answer = get(&client, addr, "/metrics", &[]).await;
+        assert_eq!(answer.status, 500);
+        assert!(answer.text().contains("panicked"));
+    }
+    assert_eq!(get(&client, addr, "/-/healthy", &[]).await.status, 200);
+}
+
+#[test]
+fn build_errors_are_typed() {
+    let err = Exporter::builder()
+        .bind("not an address")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, ExporterError::Address { .. }), "{err}");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let err = Exporter::builder()
+        .bind(taken.local_addr().unwrap().to_string())
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, ExporterError::Bind { .. }), "{err}");
+    for path in ["metrics", "/-/healthy"] {
+        let err = Exporter::builder()
+            .bind("127.0.0.1:0")
+            .path(path)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, ExporterError::Path(_)), "{err}");
+    }
+}
+
+#[test]
+fn stop_closes_the_port() {
+    let exporter = start(&small_registry(), |b| b);
+    let addr = exporter.local_addr();
+    assert!(std::net::TcpStream::connect(addr).is_ok());
+    exporter.stop();
+    assert!(std::net::TcpStream::connect(addr).is_err());
+}
+
+#[tokio::test]
+async fn serve_returns_when_shutdown_completes() {
+    let exporter = Exporter::builder()
+        .bind("127.0.0.1:0")
+        .registry(small_registry())
+        .process_metrics(ProcessMetrics::Skip)
+        .build()
+        .unwrap();
+    let addr = exporter.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(exporter.serve(async {
+        let _ = stopped.await;
+    }));
+    let client = client();
+    assert_eq!(get(&client, addr, "/metrics", &[]).await.status, 200);
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("serve returns")
+        .unwrap()
+        .unwrap();
+}
+
+/// 10 000 counter series and 1 000 histograms, as in the benches.
+fn big_registry() -> (
+    Registry,
+    Family<DynLabels, Counter>,
+    Family<DynLabels, Histogram>,
+) {
+    let registry = Registry::new();
+    let counters: Family<DynLabels, Counter> =
+        registry.family(Opts::new("load_requests_total", "Requests.").labels(&["path", "code"]));
+    let histograms: Family<DynLabels, Histogram> = registry.family_with(
+        Opts::new("load_latency_seconds", "Latency.").labels(&["path"]),
+        Buckets::default(),
+    );
+    for i in 0..10_000 {
+        counters
+            .with_label_values(&[&format!("/p/{}", i / 10), &(200 + i % 10).to_string()])
+            .inc();
+    }
+    for i in 0..1_000 {
+        histograms
+            .with_label_values(&[&format!("/p/{i}")])
+            .observe(0.01);
+    }
+    (registry, counters, histograms)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_scrapes_from_sixteen_clients_while_metrics_change() {
+    let (registry, counters, histograms) = big_registry();
+    let exporter = start(&registry, |b| b);
+    let addr = exporter.local_addr();
+    let samples_per_body = 10_000 + 1_000 * (Buckets::default().bounds().len() + 1 + 2);
+
+    let done = Arc::new(AtomicBool::new(false));
+    let barrier = Arc::new(Barrier::new(2));
+    let writers: Vec<_> = (0..2)
+        .map(|t| {
+            let (counters, histograms, done) = (counters.clone(), histograms.clone(), done.clone());
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let mut n = 0u64;
+                while !done.load(Ordering::Relaxed) {
+                    let i = (n * 7 + t) % 10_000;
+                    counters
+                        .with_label_values(&[
+                            &format!("/p/{}", i / 10),
+                            &(200 + i % 10).to_string(),
+                        ])
+                        .inc();
+                    histograms
+                        .with_label_values(&[&format!("/p/{}", i % 1_000)])
+                        .observe(n as f64 * 1e-4);
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+
+    let tasks: Vec<_> = (0..16)
+        .map(|c| {
+            let client = client();
+            tokio::spawn(async move {
+                let mut checked = 0;
+                for i in 0..125 {
+                    // Rotate through the text format, OpenMetrics and gzip.
+                    let (accept, gzip) = match (c + i) % 3 {
+                        0 => ("text/plain;version=0.0.4", false),
+                        1 => ("application/openmetrics-text;version=1.0.0", false),
+                        _ => ("text/plain;version=0.0.4", true),
+                    };
+                    let mut headers = vec![("accept", accept)];
+                    if gzip {
+                        headers.push(("accept-encoding", "gzip"));
+                    }
+                    let answer = get(&client, addr, "/metrics", &headers).await;
+                    assert_eq!(
+                        answer.status,
+                        200,
+                        "{}",
+                        String::from_utf8_lossy(&answer.body)
+                    );
+                    let body = if gzip {
+                        let mut text = String::new();
+                        flate2::read::GzDecoder::new(&answer.body[..])
+                            .read_to_string(&mut text)
+                            .unwrap();
+                        text
+                    } else {
+                        String::from_utf8(answer.body).unwrap()
+                    };
+                    let samples = body
+                        .lines()
+                        .filter(|l| !l.starts_with('#') && !l.is_empty())
+                        .count();
+                    if accept.starts_with("application/openmetrics") {
+                        assert!(body.ends_with("# EOF\n"), "a complete OpenMetrics body");
+                        // OpenMetrics adds a `_created` sample per series.
+                        assert_eq!(samples, samples_per_body + 11_000);
+                    } else {
+                        assert_eq!(samples, samples_per_body);
+                        let problems = lint_exposition(&body);
+                        assert!(
+                            problems.is_empty(),
+                            "{:?}",
+                            &problems[..problems.len().min(3)]
+                        );
+                    }
+                    checked += 1;
+                }
+                checked
+            })
+        })
+        .collect();
+    let mut scrapes = 0;
+    for task in tasks {
+        scrapes += task.await.expect("no client saw an error");
+    }
+    done.store(true, Ordering::Relaxed);
+    let updates: u64 = writers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert_eq!(scrapes, 2_000);
+    assert!(updates > 0);
+}
