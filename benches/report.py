@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Runs the `peers` criterion bench and the `memory` binary, then prints a Markdown table of
-medians per crate, with the ratio ours / best peer (below 1: we are faster or smaller).
+medians per crate, with the ratio ours / best peer (below 1: we are faster or smaller); then
+runs the `scrape_latency` binary and prints the exporter's scrape latency.
 
     python3 benches/report.py            # run both, then report
     python3 benches/report.py --no-run   # report the last run's results
@@ -69,6 +70,20 @@ def main():
     for group in GROUPS:
         print(row(group, {c: median_ns(group, c) for c in CRATES}, duration))
     print(row("bytes per series", bytes_per_series, lambda b: "–" if b is None else f"{b:.0f} B"))
+
+    scrapes = subprocess.run(
+        ["cargo", "run", "--release", "-q", "-p", "benches", "--bin", "scrape_latency"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    print()
+    print("| scrapers | scrapes | median | p99 | body |")
+    print("|---|---|---|---|---|")
+    for line in scrapes.splitlines():
+        parts = line.split()
+        if parts and parts[0] == "scrape_latency":
+            fields = dict(p.split("=") for p in parts[2:])
+            print(f"| {parts[1].replace('_', ' ')} | {fields['scrapes']} | {fields['median_ms']} ms "
+                  f"| {fields['p99_ms']} ms | {int(fields['bytes']) / 1e6:.2f} MB |")
 
 
 if __name__ == "__main__":

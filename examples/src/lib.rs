@@ -8,6 +8,12 @@
 
 pub mod shop;
 
+/// The README's examples, compiled and run as doctests here, where every crate they use is a
+/// dependency, so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpResponse};

@@ -93,8 +93,3 @@ pub use registry::{
     default_registry, CollectorId, Opts, Registry, RegistryBuilder, SelfMetrics,
     DEFAULT_SERIES_LIMIT,
 };
-
-/// The README's examples, compiled and run as doctests so that they stay true.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

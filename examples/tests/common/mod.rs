@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test crate uses its own part.
 
+pub(crate) mod prometheus;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
@@ -156,7 +158,11 @@ pub(crate) async fn metrics_when(addr: SocketAddr, ready: impl Fn(&str) -> bool)
 /// Asserts what the middleware recorded for [`shop_traffic`]: exact counts per route, the
 /// cancelled report counted once (as `cancelled_status`, or 200 where the server finished
 /// it), no raw path anywhere, and a bounded number of series.
-pub(crate) fn check_shop_metrics(exposition: &str, mut expected: Counts, cancelled_statuses: &[u16]) {
+pub(crate) fn check_shop_metrics(
+    exposition: &str,
+    mut expected: Counts,
+    cancelled_statuses: &[u16],
+) {
     let mut counts = request_counts(exposition);
     let report = counts
         .get(&key("GET", "/api/report", 200))
