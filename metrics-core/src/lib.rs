@@ -60,6 +60,7 @@ pub use collector::process::ProcessCollector;
 #[cfg(feature = "gzip")]
 pub use encode::compress::Compression;
 pub use encode::negotiate::{negotiate, try_negotiate};
+pub use encode::parse::Sample;
 pub use encode::Format;
 pub use error::{BucketsError, Conflict, ExemplarError, LabelError, RegisterError, ValueError};
 pub use label::{DynLabels, LabelSet, LabelValue};

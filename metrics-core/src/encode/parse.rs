@@ -16,12 +16,19 @@ pub(crate) enum Line<'a> {
     Comment,
 }
 
-/// A sample line, label values unescaped.
+/// One sample as the text format exposes it: the series name with its suffix (`_total`,
+/// `_bucket`, `_sum`, `_count`), its labels in exposition order (const labels first, `le`
+/// last), label values unescaped. What [`Registry::samples`](crate::Registry::samples)
+/// returns, for push clients.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Sample {
-    pub(crate) name: String,
-    pub(crate) labels: Vec<(String, String)>,
-    pub(crate) value: f64,
+#[allow(unreachable_pub)]
+pub struct Sample {
+    /// The series name.
+    pub name: String,
+    /// Label names and values.
+    pub labels: Vec<(String, String)>,
+    /// The value.
+    pub value: f64,
 }
 
 /// Where and why a line does not parse.

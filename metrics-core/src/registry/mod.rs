@@ -12,6 +12,7 @@ use std::time::Duration;
 use parking_lot::{Mutex, RwLock};
 
 use crate::encode::openmetrics::OpenMetricsEncoder;
+use crate::encode::parse::{self, Sample};
 use crate::encode::protobuf::ProtobufEncoder;
 use crate::encode::text::TextEncoder;
 use crate::encode::{Encoder, Format};
@@ -702,6 +703,30 @@ impl Registry {
     /// Families that collectors tried to write with invalid names, and so left out.
     pub fn collector_problems(&self) -> Vec<Problem> {
         self.inner.collector_problems.lock().clone()
+    }
+
+    /// Every sample, as the text format exposes it: counters with `_total`, histograms as
+    /// `_bucket` (with `le`), `_sum` and `_count` series, const labels included. What the
+    /// push clients send (a Pushgateway, remote write).
+    ///
+    /// ```
+    /// let registry = metrics_core::Registry::new();
+    /// registry.counter("jobs_total", "Jobs.").inc_by(2);
+    /// let samples = registry.samples();
+    /// assert_eq!(samples[0].name, "jobs_total");
+    /// assert_eq!(samples[0].value, 2.0);
+    /// ```
+    pub fn samples(&self) -> Vec<Sample> {
+        let mut text = Vec::new();
+        self.encode(Format::Text, &mut text);
+        // Our own text output always parses (the exposition tests hold it to that).
+        String::from_utf8_lossy(&text)
+            .lines()
+            .filter_map(|line| match parse::parse_line(line) {
+                Ok(parse::Line::Sample(sample)) => Some(sample),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Appends the exposition of every family to `out` and returns the `Content-Type` to send
