@@ -5,7 +5,9 @@
 //! - [`axum_app`]: the shop as an axum app with the request-metrics layer and `/metrics` on
 //!   the same port.
 //! - [`actix_app`]: the same shop on actix-web.
+//! - [`batch`]: the work of the `batch_job` example, which pushes its metrics.
 
+pub mod batch;
 pub mod shop;
 
 /// The README's examples, compiled and run as doctests here, where every crate they use is a

@@ -24,6 +24,13 @@
 //! # Ok::<(), metrics_http::ExporterError>(())
 //! ```
 //!
+//! - [`Pushgateway`] (feature `push`): `push`, `push_add` and `delete` of a group, async and
+//!   blocking, with timeouts, bounded retries and typed errors; [`BatchJob`] pushes a job's
+//!   metrics and its outcome when it ends, however it ends; [`PeriodicPush`] for processes
+//!   that cannot be scraped.
+//! - [`RemoteWrite`] (feature `remote-write`): a registry snapshot straight into Prometheus
+//!   or a Mimir tenant.
+//!
 //! The crate re-exports `metrics_core`, so that a service can depend on this crate alone.
 
 mod auth;
@@ -31,6 +38,8 @@ mod auth;
 mod exporter;
 #[cfg(any(feature = "tower", feature = "actix"))]
 mod middleware;
+#[cfg(feature = "push")]
+mod push;
 
 pub use auth::Auth;
 #[cfg(feature = "server")]
@@ -53,3 +62,11 @@ pub use middleware::{
     HttpMetrics, HttpMetricsBuilder, CANCELLED_STATUS, DEFAULT_DURATION_BUCKETS,
     DEFAULT_SIZE_BUCKETS, UNMATCHED_ROUTE,
 };
+#[cfg(feature = "push")]
+pub use push::batch::{BatchJob, PeriodicPush};
+#[cfg(feature = "push")]
+pub use push::pushgateway::{Pushgateway, PushgatewayBuilder};
+#[cfg(feature = "remote-write")]
+pub use push::remote_write::{RemoteWrite, RemoteWriteBuilder};
+#[cfg(feature = "push")]
+pub use push::{PushError, Retry};

@@ -1,0 +1,304 @@
+//! The Pushgateway client: `push` (PUT), `push_add` (POST), `delete` (DELETE) of a group.
+
+use std::collections::BTreeSet;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
+use http::Method;
+use metrics_core::{Format, Registry};
+
+use crate::push::transport::{self, Settings, Transport};
+use crate::push::PushError;
+
+/// Settings of a [`Pushgateway`] client; [`build`](Self::build) checks them all.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct PushgatewayBuilder {
+    url: String,
+    job: String,
+    grouping: Vec<(String, String)>,
+    settings: Settings,
+}
+
+impl PushgatewayBuilder {
+    /// The job's name: the `job` label of everything pushed.
+    pub fn job(mut self, job: impl Into<String>) -> Self {
+        self.job = job.into();
+        self
+    }
+
+    /// Adds a grouping label (such as `instance`): the group is the job plus these labels,
+    /// and each push replaces only its own group.
+    pub fn grouping(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.grouping.push((name.into(), value.into()));
+        self
+    }
+
+    transport::settings_methods!();
+
+    /// Checks the settings and builds the client.
+    ///
+    /// # Errors
+    /// [`PushError::InvalidUrl`], [`PushError::InvalidGrouping`] (empty job, invalid,
+    /// reserved or repeated label name) or [`PushError::InvalidHeader`].
+    pub fn build(self) -> Result<Pushgateway, PushError> {
+        let base = transport::base_url(&self.url)?;
+        if self.job.is_empty() {
+            return Err(PushError::InvalidGrouping {
+                label: "job".to_owned(),
+                reason: "the job must not be empty",
+            });
+        }
+        let mut url = format!("{base}/metrics/{}", path_pair("job", &self.job));
+        let mut names = BTreeSet::from(["job".to_owned()]);
+        transport::check_added_labels(self.grouping.iter().map(|(n, _)| n.as_str()), &mut names)?;
+        for (name, value) in &self.grouping {
+            url.push('/');
+            url.push_str(&path_pair(name, value));
+        }
+        let transport = self
+            .settings
+            .transport(&[(CONTENT_TYPE, Format::Text.content_type())])?;
+        Ok(Pushgateway {
+            url,
+            job: self.job,
+            grouping_names: names,
+            transport,
+        })
+    }
+}
+
+/// One grouping label as a URL path pair. Values holding `/` (which the path would split)
+/// go as URL-safe base64 with `@base64` after the name, empty ones as `@base64/=`; the rest
+/// percent-encoded.
+fn path_pair(name: &str, value: &str) -> String {
+    if value.is_empty() {
+        format!("{name}@base64/=")
+    } else if value.contains('/') {
+        let encoded = base64::engine::general_purpose::URL_SAFE.encode(value);
+        format!("{name}@base64/{encoded}")
+    } else {
+        let mut out = format!("{name}/");
+        for b in value.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+}
+
+/// A Pushgateway client for one group (job plus grouping labels). Cheap to clone.
+///
+/// ```no_run
+/// use metrics_core::Registry;
+/// use metrics_http::Pushgateway;
+///
+/// # async fn run() -> Result<(), metrics_http::PushError> {
+/// let registry = Registry::new();
+/// registry.counter("backup_files_total", "Files backed up.").inc_by(120);
+/// let gateway = Pushgateway::builder("http://pushgateway:9091")
+///     .job("nightly_backup")
+///     .grouping("instance", "db-1")
+///     .build()?;
+/// gateway.push(&registry).await?;          // or push_blocking from non-async code
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Pushgateway {
+    url: String,
+    job: String,
+    grouping_names: BTreeSet<String>,
+    transport: Transport,
+}
+
+impl Pushgateway {
+    /// Settings for a client of the gateway at `url` (`http://host:9091`).
+    pub fn builder(url: impl Into<String>) -> PushgatewayBuilder {
+        PushgatewayBuilder {
+            url: url.into(),
+            job: String::new(),
+            grouping: Vec::new(),
+            settings: Settings::default(),
+        }
+    }
+
+    /// The group's URL on the gateway.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The job's name.
+    pub fn job(&self) -> &str {
+        &self.job
+    }
+
+    /// Replaces the group's metrics with `registry`'s (HTTP PUT).
+    ///
+    /// # Errors
+    /// [`PushError::LabelClash`] before sending if a series carries `job` or a grouping
+    /// label; otherwise what the transport gives ([`PushError::Status`],
+    /// [`PushError::Transport`], [`PushError::Timeout`]).
+    pub async fn push(&self, registry: &Registry) -> Result<(), PushError> {
+        self.send(Method::PUT, &[registry]).await
+    }
+
+    /// Replaces, in the group, only the metric families `registry` has (HTTP POST).
+    ///
+    /// # Errors
+    /// As for [`push`](Self::push).
+    pub async fn push_add(&self, registry: &Registry) -> Result<(), PushError> {
+        self.send(Method::POST, &[registry]).await
+    }
+
+    /// Deletes the group from the gateway (HTTP DELETE).
+    ///
+    /// # Errors
+    /// As for [`push`](Self::push), but for the label check.
+    pub async fn delete(&self) -> Result<(), PushError> {
+        self.transport
+            .send(Method::DELETE, &self.url, Bytes::new())
+            .await
+    }
+
+    /// [`push`](Self::push), blocking; safe to call inside or outside an async runtime.
+    ///
+    /// # Errors
+    /// As for [`push`](Self::push), and [`PushError::Runtime`].
+    pub fn push_blocking(&self, registry: &Registry) -> Result<(), PushError> {
+        transport::block_on(self.push(registry))?
+    }
+
+    /// [`push_add`](Self::push_add), blocking; safe to call inside or outside an async
+    /// runtime.
+    ///
+    /// # Errors
+    /// As for [`push`](Self::push), and [`PushError::Runtime`].
+    pub fn push_add_blocking(&self, registry: &Registry) -> Result<(), PushError> {
+        transport::block_on(self.push_add(registry))?
+    }
+
+    /// [`delete`](Self::delete), blocking; safe to call inside or outside an async runtime.
+    ///
+    /// # Errors
+    /// As for [`delete`](Self::delete), and [`PushError::Runtime`].
+    pub fn delete_blocking(&self) -> Result<(), PushError> {
+        transport::block_on(self.delete())?
+    }
+
+    /// Sends the registries' text expositions as one body, after checking that no series
+    /// carries a grouping label and no family appears twice.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        registries: &[&Registry],
+    ) -> Result<(), PushError> {
+        let mut families = BTreeSet::new();
+        let mut body = Vec::new();
+        for registry in registries {
+            let mut names = BTreeSet::new();
+            for sample in registry.samples() {
+                if let Some((label, _)) = sample
+                    .labels
+                    .iter()
+                    .find(|(label, _)| self.grouping_names.contains(label))
+                {
+                    return Err(PushError::LabelClash {
+                        metric: sample.name,
+                        label: label.clone(),
+                    });
+                }
+                names.insert(sample.name);
+            }
+            if let Some(name) = names.iter().find(|n| families.contains(*n)) {
+                return Err(PushError::InvalidName {
+                    name: name.clone(),
+                    reason: "pushed twice in one request",
+                });
+            }
+            families.extend(names);
+            registry.encode(Format::Text, &mut body);
+        }
+        self.transport
+            .send(method, &self.url, Bytes::from(body))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::push::Retry;
+    use std::time::Duration;
+
+    #[test]
+    fn grouping_key_in_the_path() {
+        let gateway = Pushgateway::builder("http://gw:9091/")
+            .job("backup/nightly")
+            .grouping("instance", "db 1")
+            .grouping("path", "/var/lib")
+            .grouping("empty", "")
+            .build()
+            .unwrap();
+        assert_eq!(
+            gateway.url(),
+            "http://gw:9091/metrics/job@base64/YmFja3VwL25pZ2h0bHk=/instance/db%201\
+             /path@base64/L3Zhci9saWI=/empty@base64/="
+        );
+    }
+
+    #[test]
+    fn bad_grouping_is_refused() {
+        let build = |job: &str, name: &str| {
+            Pushgateway::builder("http://gw:9091")
+                .job(job)
+                .grouping(name, "x")
+                .build()
+        };
+        assert!(matches!(
+            build("", "instance"),
+            Err(PushError::InvalidGrouping { .. })
+        ));
+        for bad in ["job", "__name__", "in-stance", "9x", ""] {
+            assert!(
+                matches!(build("j", bad), Err(PushError::InvalidGrouping { .. })),
+                "{bad}"
+            );
+        }
+        assert!(build("j", "instance").is_ok());
+    }
+
+    #[test]
+    fn a_registry_carrying_a_grouping_label_is_refused_before_sending() {
+        use metrics_core::{Counter, DynLabels, Family, Opts};
+        let registry = Registry::new();
+        let family: Family<DynLabels, Counter> =
+            registry.family(Opts::new("jobs_total", "Jobs.").labels(&["instance"]));
+        family.with_label_values(&["a"]).inc();
+        // Nothing listens here: the check must come first.
+        let gateway = Pushgateway::builder("http://127.0.0.1:9")
+            .job("j")
+            .grouping("instance", "b")
+            .retry(Retry::never(Duration::from_secs(1)))
+            .build()
+            .unwrap();
+        match gateway.push_blocking(&registry) {
+            Err(PushError::LabelClash { metric, label }) => {
+                assert_eq!(
+                    (metric.as_str(), label.as_str()),
+                    ("jobs_total", "instance")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let with_job = Registry::builder().const_label("job", "x").build().unwrap();
+        with_job.counter("a_total", "A.").inc();
+        assert!(matches!(
+            gateway.push_blocking(&with_job),
+            Err(PushError::LabelClash { .. })
+        ));
+    }
+}

@@ -1,0 +1,360 @@
+//! Sending one request with retries, timeouts and a total bound; async, and blocking from
+//! anywhere.
+
+use std::collections::hash_map::RandomState;
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::hash::BuildHasher;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
+use http::{Method, Request, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use metrics_core::{check_label_name, MetricKind};
+
+use crate::auth::Auth;
+use crate::push::{PushError, Retry};
+
+/// The most of an error answer's body kept in [`PushError::Status`].
+const MAX_ERROR_BODY: usize = 4096;
+
+/// The builder methods both push clients share; the builder holds a `settings: Settings`.
+macro_rules! settings_methods {
+    () => {
+        /// Credentials sent with every request.
+        pub fn auth(mut self, auth: $crate::Auth) -> Self {
+            self.settings.auth = Some(auth);
+            self
+        }
+
+        /// A header sent with every request.
+        pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+            self.settings.headers.push((name.into(), value.into()));
+            self
+        }
+
+        /// The most one attempt may take (default 10 s).
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.settings.timeout = Some(timeout);
+            self
+        }
+
+        /// How failed attempts are retried (default [`Retry::default`]($crate::Retry)):
+        /// 5xx, 429, connection failures and timeouts are; other 4xx are not.
+        pub fn retry(mut self, retry: $crate::Retry) -> Self {
+            self.settings.retry = retry;
+            self
+        }
+    };
+}
+pub(crate) use settings_methods;
+
+/// What both push builders collect: credentials, extra headers, timeout, retries.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Settings {
+    pub(crate) auth: Option<Auth>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: Retry,
+}
+
+impl Settings {
+    /// The transport for these settings, sending `fixed` headers (the protocol's own) too.
+    pub(crate) fn transport(
+        &self,
+        fixed: &[(HeaderName, &'static str)],
+    ) -> Result<Transport, PushError> {
+        let mut transport = Transport {
+            headers: HeaderMap::new(),
+            timeout: self.timeout.unwrap_or(Duration::from_secs(10)),
+            retry: self.retry,
+        };
+        for (name, value) in fixed {
+            transport
+                .headers
+                .insert(name.clone(), HeaderValue::from_static(value));
+        }
+        transport.headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("metrics-http/", env!("CARGO_PKG_VERSION"))),
+        );
+        if let Some(auth) = &self.auth {
+            add_header(
+                &mut transport.headers,
+                AUTHORIZATION.as_str(),
+                &auth.header_value(),
+            )?;
+        }
+        for (name, value) in &self.headers {
+            add_header(&mut transport.headers, name, value)?;
+        }
+        Ok(transport)
+    }
+}
+
+/// How a push client sends: headers, timeout per attempt, retries.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    pub(crate) headers: HeaderMap,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: Retry,
+}
+
+/// Checks that `url` is an `http://` URL with a host, and returns it without a trailing `/`.
+pub(crate) fn base_url(url: &str) -> Result<String, PushError> {
+    let invalid = |reason| PushError::InvalidUrl {
+        url: url.to_owned(),
+        reason,
+    };
+    let uri: Uri = url.parse().map_err(|_| invalid("does not parse"))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            return Err(invalid(
+                "https is not supported; use a TLS-terminating proxy or http",
+            ))
+        }
+        _ => return Err(invalid("must start with http://")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(invalid("has no host"));
+    }
+    if uri.query().is_some() {
+        return Err(invalid("must not have a query"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// Checks label names a client adds to everything it sends (grouping labels, external
+/// labels): valid, not reserved, and not already in `taken`, which collects them.
+pub(crate) fn check_added_labels<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    taken: &mut BTreeSet<String>,
+) -> Result<(), PushError> {
+    for name in names {
+        if let Err(rule) = check_label_name(name, MetricKind::Gauge) {
+            return Err(PushError::InvalidGrouping {
+                label: name.to_owned(),
+                reason: rule.message(),
+            });
+        }
+        if !taken.insert(name.to_owned()) {
+            return Err(PushError::InvalidGrouping {
+                label: name.to_owned(),
+                reason: "given twice (`job` is the job's)",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Adds a header, refusing what is not valid HTTP.
+pub(crate) fn add_header(
+    headers: &mut HeaderMap,
+    name: &str,
+    value: &str,
+) -> Result<(), PushError> {
+    let invalid = || PushError::InvalidHeader {
+        name: name.to_owned(),
+    };
+    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+    let value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+    headers.insert(name, value);
+    Ok(())
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Done,
+    /// Worth another try (5xx, 429, connection failure, attempt timeout).
+    Retry(PushError),
+    /// Final (another 4xx).
+    Fail(PushError),
+}
+
+impl Transport {
+    /// Sends `body` to `url`, retrying as [`Retry`] says, within its total time.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Bytes,
+    ) -> Result<(), PushError> {
+        let started = Instant::now();
+        let total = self.retry.total;
+        let mut backoff = self.retry.initial_backoff;
+        let attempts = self.retry.attempts.max(1);
+        // One client per push: no pooled connection outlives the runtime that made it (the
+        // blocking form makes a runtime per call).
+        let client = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(0)
+            .build_http::<Full<Bytes>>();
+        let mut attempt = 1;
+        loop {
+            let remaining = total.saturating_sub(started.elapsed());
+            if remaining.is_zero() {
+                return Err(PushError::Timeout {
+                    after: started.elapsed(),
+                });
+            }
+            let limit = self.timeout.min(remaining);
+            let error = match tokio::time::timeout(
+                limit,
+                self.attempt(&client, &method, url, body.clone()),
+            )
+            .await
+            {
+                Ok(Attempt::Done) => return Ok(()),
+                Ok(Attempt::Fail(error)) => return Err(error),
+                Ok(Attempt::Retry(error)) => error,
+                Err(_) => PushError::Timeout { after: limit },
+            };
+            let remaining = total.saturating_sub(started.elapsed());
+            if attempt >= attempts || remaining.is_zero() {
+                return Err(match error {
+                    PushError::Timeout { .. } => PushError::Timeout {
+                        after: started.elapsed(),
+                    },
+                    other => other,
+                });
+            }
+            let wait = jittered(backoff).min(remaining);
+            tokio::time::sleep(wait).await;
+            backoff = (backoff * 2).min(self.retry.max_backoff);
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+        method: &Method,
+        url: &str,
+        body: Bytes,
+    ) -> Attempt {
+        let mut request = Request::new(Full::new(body));
+        *request.method_mut() = method.clone();
+        *request.uri_mut() = match url.parse() {
+            Ok(uri) => uri,
+            Err(_) => {
+                return Attempt::Fail(PushError::InvalidUrl {
+                    url: url.to_owned(),
+                    reason: "does not parse",
+                })
+            }
+        };
+        *request.headers_mut() = self.headers.clone();
+        let response = match client.request(request).await {
+            Ok(response) => response,
+            Err(error) => return Attempt::Retry(PushError::Transport(Box::new(error))),
+        };
+        let status = response.status();
+        if status.is_success() {
+            // Read the answer, so the exchange is complete before we call it done.
+            let _ = response.into_body().collect().await;
+            return Attempt::Done;
+        }
+        let body = match response.into_body().collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => Bytes::new(),
+        };
+        let body = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_BODY)]).into_owned();
+        let error = PushError::Status {
+            code: status.as_u16(),
+            body,
+        };
+        if status.is_server_error() || status.as_u16() == 429 {
+            Attempt::Retry(error)
+        } else {
+            Attempt::Fail(error)
+        }
+    }
+}
+
+/// `backoff` with equal jitter: half of it, plus a random part of the other half, so that
+/// many jobs failing together do not retry together.
+fn jittered(backoff: Duration) -> Duration {
+    let random = RandomState::new().hash_one(Instant::now());
+    let half = backoff / 2;
+    let extra = half.as_nanos() as u64;
+    half + Duration::from_nanos(if extra == 0 { 0 } else { random % (extra + 1) })
+}
+
+/// Runs `future` to completion on a fresh single-threaded runtime in a thread of its own, so
+/// that it works from plain code and from inside an async runtime alike (where blocking on
+/// the current runtime would panic).
+pub(crate) fn block_on<F>(future: F) -> Result<F::Output, PushError>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("metrics-push".to_owned())
+            .spawn_scoped(scope, || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(PushError::Runtime)?;
+                Ok(runtime.block_on(future))
+            })
+            .map_err(PushError::Runtime)?;
+        match thread.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(base_url("http://gw:9091/").unwrap(), "http://gw:9091");
+        assert_eq!(
+            base_url("http://gw:9091/prefix").unwrap(),
+            "http://gw:9091/prefix"
+        );
+        for bad in [
+            "gw:9091",
+            "https://gw",
+            "ftp://gw",
+            "http://",
+            "not a url",
+            "http://gw/?a=b",
+        ] {
+            assert!(
+                matches!(base_url(bad), Err(PushError::InvalidUrl { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn jitter_stays_within_the_backoff() {
+        for _ in 0..100 {
+            let wait = jittered(Duration::from_millis(100));
+            assert!(wait >= Duration::from_millis(50) && wait <= Duration::from_millis(100));
+        }
+        assert_eq!(jittered(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn headers_are_checked() {
+        let mut headers = HeaderMap::new();
+        assert!(add_header(&mut headers, "X-Scope-OrgID", "team-a").is_ok());
+        assert!(matches!(
+            add_header(&mut headers, "bad header", "x"),
+            Err(PushError::InvalidHeader { .. })
+        ));
+        assert!(matches!(
+            add_header(&mut headers, "x-ok", "line\nbreak"),
+            Err(PushError::InvalidHeader { .. })
+        ));
+    }
+}

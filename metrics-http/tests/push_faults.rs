@@ -1,0 +1,373 @@
+//! Push clients against misbehaving servers (a scripted fake on a 127.0.0.1 port): down,
+//! failing then recovering, refusing, silent. No panic, typed errors, and never longer than
+//! the configured bounds. Also what a remote write sends, decoded with prost.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use metrics_core::{Buckets, Registry};
+use metrics_http::{Auth, BatchJob, PushError, Pushgateway, RemoteWrite, Retry};
+
+/// A request as the fake saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    request_line: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the fake does with the n-th request: answer with a status and body, or say nothing.
+#[derive(Debug, Clone, Copy)]
+enum Reply {
+    Status(u16, &'static str),
+    Silence,
+}
+
+/// Serves `script` (the last reply repeats) and records every request.
+fn fake(script: Vec<Reply>) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let n = {
+                let Some(request) = read_request(&stream) else {
+                    continue;
+                };
+                let mut log = log.lock().unwrap();
+                log.push(request);
+                log.len() - 1
+            };
+            match script[n.min(script.len() - 1)] {
+                Reply::Status(code, body) => {
+                    let mut stream = &stream;
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 {code} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                }
+                Reply::Silence => {
+                    std::thread::spawn(move || {
+                        std::thread::sleep(Duration::from_secs(30));
+                        drop(stream);
+                    });
+                }
+            }
+        }
+    });
+    (addr, seen)
+}
+
+fn read_request(stream: &TcpStream) -> Option<Seen> {
+    let mut reader = BufReader::new(stream);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':')?;
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Seen {
+        request_line: request_line.trim_end().to_owned(),
+        headers,
+        body,
+    })
+}
+
+fn quick_retry() -> Retry {
+    Retry {
+        attempts: 3,
+        initial_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(100),
+        total: Duration::from_secs(3),
+    }
+}
+
+fn registry() -> Registry {
+    let registry = Registry::new();
+    registry.counter("batch_rows_total", "Rows.").inc_by(42);
+    registry
+}
+
+fn gateway(addr: SocketAddr, retry: Retry, timeout: Duration) -> Pushgateway {
+    Pushgateway::builder(format!("http://{addr}"))
+        .job("batch")
+        .grouping("instance", "a/b")
+        .auth(Auth::bearer("tok"))
+        .header("X-Extra", "yes")
+        .timeout(timeout)
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn gateway_down_is_a_transport_error_within_the_bound() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let started = Instant::now();
+    let error = gateway(port, quick_retry(), Duration::from_secs(1))
+        .push_blocking(&registry())
+        .unwrap_err();
+    assert!(matches!(error, PushError::Transport(_)), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn a_500_then_a_200_is_retried_and_succeeds() {
+    let (addr, seen) = fake(vec![
+        Reply::Status(500, "busy"),
+        Reply::Status(429, "slow down"),
+        Reply::Status(200, ""),
+    ]);
+    gateway(addr, quick_retry(), Duration::from_secs(1))
+        .push_blocking(&registry())
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3, "500 and 429 are retried");
+    let last = &seen[2];
+    assert_eq!(
+        last.request_line,
+        "PUT /metrics/job/batch/instance@base64/YS9i HTTP/1.1"
+    );
+    assert_eq!(last.header("authorization"), Some("Bearer tok"));
+    assert_eq!(last.header("x-extra"), Some("yes"));
+    assert_eq!(
+        last.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&last.body),
+        "# HELP batch_rows_total Rows.\n# TYPE batch_rows_total counter\nbatch_rows_total 42\n"
+    );
+}
+
+#[test]
+fn a_400_is_not_retried_and_carries_the_body() {
+    let (addr, seen) = fake(vec![Reply::Status(
+        400,
+        "text format parsing error in line 3",
+    )]);
+    let error = gateway(addr, quick_retry(), Duration::from_secs(1))
+        .push_add_blocking(&registry())
+        .unwrap_err();
+    match &error {
+        PushError::Status { code: 400, body } => assert!(body.contains("line 3"), "{body}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    assert!(seen.lock().unwrap()[0].request_line.starts_with("POST "));
+}
+
+#[test]
+fn a_silent_gateway_times_out_within_the_total() {
+    let (addr, seen) = fake(vec![Reply::Silence]);
+    let retry = Retry {
+        total: Duration::from_millis(800),
+        ..quick_retry()
+    };
+    let started = Instant::now();
+    let error = gateway(addr, retry, Duration::from_millis(300))
+        .delete_blocking()
+        .unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(error, PushError::Timeout { .. }), "{error}");
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_millis(1500),
+        "{waited:?}"
+    );
+    assert!(
+        seen.lock().unwrap().len() >= 2,
+        "timed-out attempts are retried"
+    );
+    assert!(seen.lock().unwrap()[0].request_line.starts_with("DELETE "));
+}
+
+#[test]
+fn a_dropped_batch_job_pushes_once_and_never_blocks_past_the_bound() {
+    let (addr, seen) = fake(vec![Reply::Silence]);
+    let retry = Retry {
+        total: Duration::from_millis(600),
+        ..quick_retry()
+    };
+    let run =
+        BatchJob::start(gateway(addr, retry, Duration::from_millis(200)), registry()).unwrap();
+    let started = Instant::now();
+    drop(run);
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    let seen = seen.lock().unwrap();
+    assert!(seen[0].request_line.starts_with("POST "));
+    let body = String::from_utf8_lossy(&seen[0].body).into_owned();
+    assert!(
+        body.contains("batch_last_failure_timestamp_seconds "),
+        "{body}"
+    );
+    assert!(body.contains("batch_duration_seconds "));
+    assert!(!body.contains("batch_last_success_timestamp_seconds"));
+}
+
+#[tokio::test]
+async fn the_blocking_form_works_inside_a_runtime() {
+    let (addr, _) = fake(vec![Reply::Status(200, "")]);
+    let gateway = gateway(addr, quick_retry(), Duration::from_secs(1));
+    gateway.push_blocking(&registry()).unwrap();
+    gateway.push(&registry()).await.unwrap();
+}
+
+/// The remote-write protocol's messages, for decoding what we send.
+mod proto {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub(crate) struct WriteRequest {
+        #[prost(message, repeated, tag = "1")]
+        pub(crate) timeseries: Vec<TimeSeries>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub(crate) struct TimeSeries {
+        #[prost(message, repeated, tag = "1")]
+        pub(crate) labels: Vec<Label>,
+        #[prost(message, repeated, tag = "2")]
+        pub(crate) samples: Vec<Sample>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub(crate) struct Label {
+        #[prost(string, tag = "1")]
+        pub(crate) name: String,
+        #[prost(string, tag = "2")]
+        pub(crate) value: String,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub(crate) struct Sample {
+        #[prost(double, tag = "1")]
+        pub(crate) value: f64,
+        #[prost(int64, tag = "2")]
+        pub(crate) timestamp: i64,
+    }
+}
+
+#[test]
+fn remote_write_sends_a_snappy_write_request_and_retries_like_push() {
+    use prost::Message;
+    let (addr, seen) = fake(vec![
+        Reply::Status(503, "ingester unavailable"),
+        Reply::Status(204, ""),
+    ]);
+    let registry = registry();
+    registry
+        .histogram(
+            "batch_step_seconds",
+            "Step time.",
+            Buckets::new([0.5, 1.0]).unwrap(),
+        )
+        .observe(0.7);
+    let writer = RemoteWrite::builder(format!("http://{addr}/api/v1/push"))
+        .tenant("team-a")
+        .auth(Auth::basic("u", "p"))
+        .external_label("job", "batch")
+        .external_label("instance", "host-1")
+        .retry(quick_retry())
+        .build()
+        .unwrap();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    writer.write_blocking(&registry).unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2, "503 is retried");
+    let request = &seen[1];
+    assert_eq!(request.request_line, "POST /api/v1/push HTTP/1.1");
+    for (name, value) in [
+        ("content-encoding", "snappy"),
+        ("content-type", "application/x-protobuf"),
+        ("x-prometheus-remote-write-version", "0.1.0"),
+        ("x-scope-orgid", "team-a"),
+        ("authorization", "Basic dTpw"),
+    ] {
+        assert_eq!(request.header(name), Some(value), "{name}");
+    }
+    let raw = snap::raw::Decoder::new()
+        .decompress_vec(&request.body)
+        .unwrap();
+    let decoded = proto::WriteRequest::decode(&raw[..]).unwrap();
+    let series: Vec<(Vec<(String, String)>, f64)> = decoded
+        .timeseries
+        .iter()
+        .map(|ts| {
+            assert_eq!(ts.samples.len(), 1);
+            assert!(ts.samples[0].timestamp >= before);
+            (
+                ts.labels
+                    .iter()
+                    .map(|l| (l.name.clone(), l.value.clone()))
+                    .collect(),
+                ts.samples[0].value,
+            )
+        })
+        .collect();
+    let labels = |name: &str, extra: &[(&str, &str)]| {
+        let mut l = vec![("__name__".to_owned(), name.to_owned())];
+        l.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        l.push(("instance".to_owned(), "host-1".to_owned()));
+        l.push(("job".to_owned(), "batch".to_owned()));
+        l.sort();
+        l
+    };
+    assert!(
+        series.contains(&(labels("batch_rows_total", &[]), 42.0)),
+        "{series:?}"
+    );
+    assert!(series.contains(&(labels("batch_step_seconds_bucket", &[("le", "0.5")]), 0.0)));
+    assert!(series.contains(&(labels("batch_step_seconds_bucket", &[("le", "1")]), 1.0)));
+    assert!(series.contains(&(labels("batch_step_seconds_bucket", &[("le", "+Inf")]), 1.0)));
+    assert!(series.contains(&(labels("batch_step_seconds_sum", &[]), 0.7)));
+    assert!(series.contains(&(labels("batch_step_seconds_count", &[]), 1.0)));
+    for (labels, _) in &series {
+        let mut sorted = labels.clone();
+        sorted.sort();
+        assert_eq!(labels, &sorted, "labels sorted by name");
+    }
+}
+
+#[test]
+fn remote_write_does_not_retry_a_400() {
+    let (addr, seen) = fake(vec![Reply::Status(400, "out of order sample")]);
+    let writer = RemoteWrite::builder(format!("http://{addr}/api/v1/write"))
+        .retry(quick_retry())
+        .build()
+        .unwrap();
+    let error = writer.write_blocking(&registry()).unwrap_err();
+    assert!(
+        matches!(error, PushError::Status { code: 400, .. }),
+        "{error}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
