@@ -13,7 +13,7 @@ use benches::{
     DerivedMethod, Method,
 };
 use criterion::{criterion_group, criterion_main, Criterion};
-use metrics_core::{Buckets, Counter, Family, Format, Histogram, Opts, Registry};
+use metrics_core::{Buckets, Counter, Family, Format, Histogram, NativeBuckets, Opts, Registry};
 
 fn counter_inc(c: &mut Criterion) {
     let registry = Registry::new();
@@ -77,6 +77,40 @@ fn histogram_observe(c: &mut Criterion) {
         });
 }
 
+/// Native buckets beside the classic ones, and alone; the classic histogram again in the
+/// same group, so the three read side by side.
+fn native_histogram_observe(c: &mut Criterion) {
+    let registry = Registry::new();
+    let native = NativeBuckets::new(1.1).expect("a valid factor");
+    let classic = registry.histogram("bench_classic_seconds", "Classic.", Buckets::default());
+    let both = registry.histogram(
+        "bench_both_seconds",
+        "Both.",
+        Buckets::default().native(native.clone()),
+    );
+    let only = registry.histogram(
+        "bench_native_seconds",
+        "Native.",
+        Buckets::native_only(native),
+    );
+    let values = spread_values();
+    let mut group = c.benchmark_group("core_native_histogram_observe");
+    for (id, histogram) in [
+        ("classic", &classic),
+        ("classic_and_native", &both),
+        ("native", &only),
+    ] {
+        let mut i = 0;
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                i = (i + 1) % values.len();
+                histogram.observe(black_box(values[i]))
+            })
+        });
+    }
+    group.finish();
+}
+
 fn encode(c: &mut Criterion) {
     let registry = encode_registry();
     let mut buf = Vec::with_capacity(4 << 20);
@@ -134,6 +168,7 @@ criterion_group!(
     derive_overhead,
     labeled_dynamic_inc,
     histogram_observe,
+    native_histogram_observe,
     encode,
     exemplar_overhead
 );

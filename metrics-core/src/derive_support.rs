@@ -6,7 +6,7 @@
 //! the same predicates as [`check_metric_name`](crate::check_metric_name) at runtime.
 
 pub use crate::lint::MetricKind;
-pub use crate::{Buckets, LabelSet, LabelValue, Opts, RegisterError, Registry};
+pub use crate::{Buckets, LabelSet, LabelValue, NativeBuckets, Opts, RegisterError, Registry};
 pub use core;
 
 use crate::lint::{check_label_name, check_metric_name, check_unit};

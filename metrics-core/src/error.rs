@@ -88,6 +88,12 @@ pub enum BucketsError {
     InvalidStep(f64),
     /// An exponential sequence must start above zero.
     InvalidStart(f64),
+    /// A native histogram's bucket factor must be finite and above 1.
+    NativeFactor(f64),
+    /// A native histogram's schema must be between -4 and 8.
+    NativeSchema(i32),
+    /// A native histogram's zero threshold must be finite and not negative.
+    ZeroThreshold(f64),
 }
 
 impl fmt::Display for BucketsError {
@@ -107,6 +113,15 @@ impl fmt::Display for BucketsError {
             BucketsError::NoBuckets => f.write_str("zero buckets asked for"),
             BucketsError::InvalidStep(s) => write!(f, "bucket step {s} does not increase"),
             BucketsError::InvalidStart(s) => write!(f, "exponential buckets cannot start at {s}"),
+            BucketsError::NativeFactor(x) => {
+                write!(f, "native bucket factor {x} must be finite and above 1")
+            }
+            BucketsError::NativeSchema(s) => {
+                write!(f, "native histogram schema {s} is not between -4 and 8")
+            }
+            BucketsError::ZeroThreshold(t) => {
+                write!(f, "zero threshold {t} must be finite and not negative")
+            }
         }
     }
 }

@@ -75,6 +75,10 @@ pub use metric::gauge::Gauge;
 pub use metric::histogram::{
     Buckets, Histogram, HistogramSnapshot, HistogramTimer, DEFAULT_BUCKETS,
 };
+pub use metric::native::{
+    bucket_index, bucket_upper_bound, NativeBuckets, NativeSnapshot, DEFAULT_MAX_BUCKETS,
+    DEFAULT_ZERO_THRESHOLD, MAX_SCHEMA, MIN_SCHEMA,
+};
 pub use metric::state_set::StateSet;
 pub use metric::Metric;
 /// Derives [`LabelSet`] for a struct of label values: label names from field names

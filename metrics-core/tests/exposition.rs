@@ -379,3 +379,40 @@ fn dense_families_hold_their_limit_too() {
     family.get(&(Method::Post, false)).inc();
     assert_eq!((family.len(), family.refused()), (2, 1));
 }
+
+#[test]
+fn native_histograms_fall_back_to_classic_buckets_in_text() {
+    use metrics_core::NativeBuckets;
+    let registry = Registry::new();
+    let native = NativeBuckets::with_schema(0).unwrap();
+    let both = registry.histogram(
+        "both_seconds",
+        "Both kinds.",
+        Buckets::new([1.0]).unwrap().native(native.clone()),
+    );
+    let only = registry.histogram(
+        "native_seconds",
+        "Native only.",
+        Buckets::native_only(native),
+    );
+    for v in [0.5, 3.0] {
+        both.observe(v);
+        only.observe(v);
+    }
+    assert_eq!(
+        text(&registry),
+        "# HELP both_seconds Both kinds.\n\
+         # TYPE both_seconds histogram\n\
+         both_seconds_bucket{le=\"1\"} 1\n\
+         both_seconds_bucket{le=\"+Inf\"} 2\n\
+         both_seconds_sum 3.5\n\
+         both_seconds_count 2\n\
+         # HELP native_seconds Native only.\n\
+         # TYPE native_seconds histogram\n\
+         # native histogram: its buckets are in the protobuf format only\n\
+         native_seconds_bucket{le=\"+Inf\"} 2\n\
+         native_seconds_sum 3.5\n\
+         native_seconds_count 2\n"
+    );
+    assert!(metrics_core::lint_exposition(&text(&registry)).is_empty());
+}

@@ -324,6 +324,7 @@ struct FieldOptions {
     unit: Option<LitStr>,
     labels: Option<Vec<LitStr>>,
     buckets: Option<Vec<f64>>,
+    native: Option<f64>,
 }
 
 fn field_options(field: &syn::Field) -> syn::Result<FieldOptions> {
@@ -353,17 +354,43 @@ fn field_options(field: &syn::Field) -> syn::Result<FieldOptions> {
                         other => return Err(Error::new(other.span(), "bucket bounds are numbers")),
                     };
                     if !value.is_finite() {
-                        return Err(Error::new(lit.span(), "bucket bounds are finite (`+Inf` is implicit)"));
+                        return Err(Error::new(
+                            lit.span(),
+                            "bucket bounds are finite (`+Inf` is implicit)",
+                        ));
                     }
                     if bounds.last().is_some_and(|&last| value <= last) {
-                        return Err(Error::new(lit.span(), "bucket bounds must be strictly increasing"));
+                        return Err(Error::new(
+                            lit.span(),
+                            "bucket bounds must be strictly increasing",
+                        ));
                     }
                     bounds.push(value);
                 }
                 options.buckets = Some(bounds);
+            } else if meta.path.is_ident("native") {
+                let lit: syn::Lit = meta.value()?.parse()?;
+                let factor = match &lit {
+                    syn::Lit::Float(f) => f.base10_parse::<f64>()?,
+                    syn::Lit::Int(i) => i.base10_parse::<f64>()?,
+                    other => {
+                        return Err(Error::new(
+                            other.span(),
+                            "the native bucket factor is a number",
+                        ))
+                    }
+                };
+                if !(factor.is_finite() && factor > 1.0) {
+                    return Err(Error::new(
+                        lit.span(),
+                        "the native bucket factor must be above 1",
+                    ));
+                }
+                options.native = Some(factor);
             } else {
                 return Err(meta.error(
-                    "unknown option: expected `name`, `unit`, `labels = [...]` or `buckets = [...]`",
+                    "unknown option: expected `name`, `unit`, `labels = [...]`, `buckets = [...]` \
+                     or `native = <bucket factor>`",
                 ));
             }
             Ok(())
@@ -483,15 +510,29 @@ fn metric_group(input: &DeriveInput) -> syn::Result<Tokens> {
             }
             opts = quote!(#opts.labels(&[#(#labels),*]));
         }
-        let buckets = match &field_options.buckets {
-            Some(bounds) => quote! {
-                ::core::option::Option::Some(
-                    // Checked finite and increasing by the derive.
-                    #krate::derive_support::Buckets::new([#(#bounds),*])
-                        .unwrap_or_default(),
-                )
-            },
-            None => quote!(::core::option::Option::None),
+        let classic = field_options.buckets.as_ref().map(|bounds| {
+            quote! {
+                // Checked finite and increasing by the derive.
+                #krate::derive_support::Buckets::new([#(#bounds),*]).unwrap_or_default()
+            }
+        });
+        let buckets = match (classic, field_options.native) {
+            (Some(classic), None) => quote!(::core::option::Option::Some(#classic)),
+            (classic, Some(factor)) => {
+                let classic = classic.unwrap_or_else(
+                    || quote!(#krate::derive_support::Buckets::new([]).unwrap_or_default()),
+                );
+                quote! {
+                    ::core::option::Option::Some(
+                        // The factor was checked above 1 by the derive.
+                        match #krate::derive_support::NativeBuckets::new(#factor) {
+                            ::core::result::Result::Ok(native) => #classic.native(native),
+                            ::core::result::Result::Err(_) => #classic,
+                        },
+                    )
+                }
+            }
+            (None, None) => quote!(::core::option::Option::None),
         };
         inits.push(quote! {
             #ident: <#ty as #krate::derive_support::GroupMember>::register(registry, #opts, #buckets)?,

@@ -11,6 +11,7 @@ use crate::encode::{CounterSample, Encoder, FamilyDesc};
 use crate::lint::MetricKind;
 use crate::metric::exemplar::Exemplar;
 use crate::metric::histogram::Histogram;
+use crate::metric::native::NativeSnapshot;
 
 // Field numbers of `metrics.proto`.
 const FAMILY_NAME: u32 = 1;
@@ -29,7 +30,16 @@ const COUNTER_CREATED: u32 = 3;
 const HISTOGRAM_COUNT: u32 = 1;
 const HISTOGRAM_SUM: u32 = 2;
 const HISTOGRAM_BUCKET: u32 = 3;
+const HISTOGRAM_SCHEMA: u32 = 5;
+const HISTOGRAM_ZERO_THRESHOLD: u32 = 6;
+const HISTOGRAM_ZERO_COUNT: u32 = 7;
+const HISTOGRAM_NEGATIVE_SPAN: u32 = 9;
+const HISTOGRAM_NEGATIVE_DELTA: u32 = 10;
+const HISTOGRAM_POSITIVE_SPAN: u32 = 12;
+const HISTOGRAM_POSITIVE_DELTA: u32 = 13;
 const HISTOGRAM_CREATED: u32 = 15;
+const SPAN_OFFSET: u32 = 1;
+const SPAN_LENGTH: u32 = 2;
 const BUCKET_CUMULATIVE: u32 = 1;
 const BUCKET_UPPER_BOUND: u32 = 2;
 const BUCKET_EXEMPLAR: u32 = 3;
@@ -139,11 +149,19 @@ impl Encoder for ProtobufEncoder<'_> {
 
     fn histogram(&mut self, _: &str, labels: &str, h: &Histogram) {
         let mut counts = std::mem::take(&mut self.counts);
-        let (count, sum) = h.snapshot_into(&mut counts);
+        let native = h.native_snapshot();
+        let (mut count, mut sum) = h.snapshot_into(&mut counts);
+        if let Some(native) = &native {
+            // The native buckets' own count and sum, so that they agree with the buckets.
+            (count, sum) = (native.count, native.sum);
+        }
         let metric = self.metric(labels, None);
         let histogram = begin(self.out, METRIC_HISTOGRAM);
         varint_field(self.out, HISTOGRAM_COUNT, count);
         double(self.out, HISTOGRAM_SUM, sum);
+        if let Some(native) = &native {
+            native_buckets(self.out, native);
+        }
         let bounds = h.buckets().bounds();
         let mut cumulative = 0;
         for (i, c) in counts.iter().enumerate() {
@@ -179,6 +197,68 @@ impl Encoder for ProtobufEncoder<'_> {
     fn finish(&mut self) {
         self.close_family();
     }
+}
+
+/// The native part of a `Histogram` message: schema, zero bucket, and per sign the spans of
+/// consecutive buckets with the counts as deltas from the previous bucket's.
+fn native_buckets(out: &mut Vec<u8>, native: &NativeSnapshot) {
+    varint_field(out, HISTOGRAM_SCHEMA, zigzag(i64::from(native.schema)));
+    double(out, HISTOGRAM_ZERO_THRESHOLD, native.zero_threshold);
+    varint_field(out, HISTOGRAM_ZERO_COUNT, native.zero_count);
+    let sides = [
+        (
+            &native.negative,
+            HISTOGRAM_NEGATIVE_SPAN,
+            HISTOGRAM_NEGATIVE_DELTA,
+        ),
+        (
+            &native.positive,
+            HISTOGRAM_POSITIVE_SPAN,
+            HISTOGRAM_POSITIVE_DELTA,
+        ),
+    ];
+    for (buckets, span_field, delta_field) in sides {
+        for (offset, length) in spans(buckets) {
+            let span = begin(out, span_field);
+            varint_field(out, SPAN_OFFSET, zigzag(i64::from(offset)));
+            varint_field(out, SPAN_LENGTH, u64::from(length));
+            end(out, span);
+        }
+        if !buckets.is_empty() {
+            let deltas = begin(out, delta_field);
+            let mut previous = 0i64;
+            for &(_, n) in buckets {
+                varint(out, zigzag(n as i64 - previous));
+                previous = n as i64;
+            }
+            end(out, deltas);
+        }
+    }
+    if native.positive.is_empty() && native.negative.is_empty() && native.zero_threshold == 0.0 {
+        // With no bucket and no zero threshold, a scraper could take it for a classic
+        // histogram: an empty span says it is native.
+        let span = begin(out, HISTOGRAM_POSITIVE_SPAN);
+        end(out, span);
+    }
+}
+
+/// Spans of consecutive bucket indexes: (offset from the end of the previous span, or the
+/// first index, length).
+pub(crate) fn spans(buckets: &[(i32, u64)]) -> Vec<(i32, u32)> {
+    let mut spans: Vec<(i32, u32)> = Vec::new();
+    let mut next = 0;
+    for (i, &(key, _)) in buckets.iter().enumerate() {
+        match spans.last_mut() {
+            Some((_, length)) if key == next => *length += 1,
+            _ => spans.push((if i == 0 { key } else { key - next }, 1)),
+        }
+        next = key + 1;
+    }
+    spans
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
 }
 
 /// Calls `f` with each `name="value"` pair of a label block, the value unescaped.
@@ -409,8 +489,109 @@ mod schema_tests {
         sample_sum: Option<f64>,
         #[prost(message, repeated, tag = "3")]
         bucket: Vec<Bucket>,
+        #[prost(sint32, optional, tag = "5")]
+        schema: Option<i32>,
+        #[prost(double, optional, tag = "6")]
+        zero_threshold: Option<f64>,
+        #[prost(uint64, optional, tag = "7")]
+        zero_count: Option<u64>,
+        #[prost(message, repeated, tag = "9")]
+        negative_span: Vec<Span>,
+        #[prost(sint64, repeated, tag = "10")]
+        negative_delta: Vec<i64>,
+        #[prost(message, repeated, tag = "12")]
+        positive_span: Vec<Span>,
+        #[prost(sint64, repeated, tag = "13")]
+        positive_delta: Vec<i64>,
         #[prost(message, optional, tag = "15")]
         created_timestamp: Option<Timestamp>,
+    }
+    #[derive(Clone, PartialEq, Message)]
+    struct Span {
+        #[prost(sint32, optional, tag = "1")]
+        offset: Option<i32>,
+        #[prost(uint32, optional, tag = "2")]
+        length: Option<u32>,
+    }
+
+    /// Buckets back from spans and deltas: (index, count).
+    fn expand(spans: &[Span], deltas: &[i64]) -> Vec<(i32, u64)> {
+        let mut out = Vec::new();
+        let (mut next, mut count, mut d) = (0i32, 0i64, 0);
+        for (n, span) in spans.iter().enumerate() {
+            let offset = span.offset.unwrap_or(0);
+            let start = if n == 0 { offset } else { next + offset };
+            let length = span.length.unwrap_or(0) as i32;
+            for index in start..start + length {
+                count += deltas[d];
+                d += 1;
+                out.push((index, count as u64));
+            }
+            next = start + length;
+        }
+        out
+    }
+
+    #[test]
+    fn native_buckets_decode_to_what_was_observed() {
+        use crate::NativeBuckets;
+        let registry = Registry::new();
+        let both = Buckets::new([1.0])
+            .unwrap()
+            .native(NativeBuckets::with_schema(0).unwrap());
+        let h = registry.histogram("both_seconds", "Both.", both);
+        for v in [0.0, 0.3, 0.75, 1.0, 3.0, 3.5, 100.0, -2.0] {
+            h.observe(v);
+        }
+        let only = registry.histogram(
+            "native_seconds",
+            "Native only.",
+            Buckets::native_only(NativeBuckets::new(1.1).unwrap()),
+        );
+        only.observe(1.0);
+        let mut out = Vec::new();
+        registry.encode(Format::Protobuf, &mut out);
+        let families = decode(&out);
+        let both = families[0].metric[0].histogram.clone().unwrap();
+        assert_eq!(
+            (both.sample_count, both.schema, both.zero_count),
+            (Some(8), Some(0), Some(1))
+        );
+        assert_eq!(
+            both.sample_sum,
+            Some(0.3 + 0.75 + 1.0 + 3.0 + 3.5 + 100.0 - 2.0)
+        );
+        // 0.3 in (1/4, 1/2] = -1; 0.75 and 1.0 in (1/2, 1] = 0; 3.0, 3.5 in (2, 4] = 2;
+        // 100 in (64, 128] = 7.
+        assert_eq!(
+            expand(&both.positive_span, &both.positive_delta),
+            vec![(-1, 1), (0, 2), (2, 2), (7, 1)]
+        );
+        assert_eq!(
+            expand(&both.negative_span, &both.negative_delta),
+            vec![(1, 1)]
+        );
+        let spans: Vec<_> = both
+            .positive_span
+            .iter()
+            .map(|s| (s.offset.unwrap(), s.length.unwrap()))
+            .collect();
+        assert_eq!(spans, vec![(-1, 2), (1, 1), (4, 1)]);
+        assert_eq!(both.positive_delta, vec![1, 1, 0, -1]);
+        // The classic buckets are there too.
+        assert_eq!(
+            both.bucket[0].cumulative_count,
+            Some(5),
+            "0, 0.3, 0.75, 1 and -2"
+        );
+
+        let only = families[1].metric[0].histogram.clone().unwrap();
+        assert_eq!((only.schema, only.sample_count), (Some(3), Some(1)));
+        assert_eq!(
+            expand(&only.positive_span, &only.positive_delta),
+            vec![(0, 1)]
+        );
+        assert_eq!(only.bucket.len(), 1, "just +Inf");
     }
     #[derive(Clone, PartialEq, Message)]
     struct Bucket {

@@ -53,6 +53,12 @@ impl Encoder for TextEncoder<'_> {
     }
 
     fn histogram(&mut self, name: &str, labels: &str, histogram: &Histogram) {
+        let buckets = histogram.buckets();
+        if buckets.bounds().is_empty() && buckets.native_buckets().is_some() {
+            self.lines.out.extend_from_slice(
+                b"# native histogram: its buckets are in the protobuf format only\n",
+            );
+        }
         let (count, sum) = self
             .lines
             .buckets(name, labels, histogram, Buckets::le, |_, _| {});

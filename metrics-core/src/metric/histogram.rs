@@ -27,6 +27,7 @@ use crate::error::{BucketsError, ExemplarError};
 use crate::metric::counter::add_f64;
 use crate::metric::exemplar::{now_seconds, Exemplar};
 use crate::metric::local::CellId;
+use crate::metric::native::{Limited, Native, NativeBuckets, NativeSnapshot};
 use crate::sync::{spin_yield, AtomicBool, AtomicU64, Ordering};
 
 /// The upper bounds of a histogram's buckets: finite, strictly increasing; the `+Inf` bucket
@@ -51,6 +52,8 @@ struct Bounds {
     le: Box<[Box<str>]>,
     /// The same in OpenMetrics' canonical form (`1.0`, not `1`).
     le_canonical: Box<[Box<str>]>,
+    /// Native (exponential) buckets kept beside these, if any.
+    native: Option<NativeBuckets>,
 }
 
 /// Prometheus' default buckets, suited to request latencies in seconds.
@@ -107,8 +110,43 @@ impl Buckets {
                 bounds: bounds.into(),
                 le: le.into(),
                 le_canonical,
+                native: None,
             }),
         })
+    }
+
+    /// These buckets, with native (exponential, sparse) buckets kept beside them: scrapers
+    /// that read the protobuf format get both; the text formats get these.
+    ///
+    /// ```
+    /// use metrics_core::{Buckets, NativeBuckets};
+    /// let both = Buckets::default().native(NativeBuckets::new(1.1)?);
+    /// assert_eq!(both.native_buckets().map(|n| n.initial_schema()), Some(3));
+    /// # Ok::<(), metrics_core::BucketsError>(())
+    /// ```
+    pub fn native(self, native: NativeBuckets) -> Buckets {
+        let bounds = &*self.inner;
+        Buckets {
+            inner: Arc::new(Bounds {
+                bounds: bounds.bounds.clone(),
+                le: bounds.le.clone(),
+                le_canonical: bounds.le_canonical.clone(),
+                native: Some(native),
+            }),
+        }
+    }
+
+    /// Native buckets alone. The text formats, which cannot carry them, show the count and
+    /// sum with the single `+Inf` bucket, and a comment saying where the buckets are.
+    pub fn native_only(native: NativeBuckets) -> Buckets {
+        Buckets::new([])
+            .expect("no bounds are valid bounds")
+            .native(native)
+    }
+
+    /// The native buckets, if any.
+    pub fn native_buckets(&self) -> Option<&NativeBuckets> {
+        self.inner.native.as_ref()
     }
 
     /// `count` bounds `start`, `start + width`, ...
@@ -185,13 +223,20 @@ impl Default for Buckets {
 
 impl PartialEq for Buckets {
     fn eq(&self, other: &Buckets) -> bool {
-        self.inner.bounds == other.inner.bounds
+        self.inner.bounds == other.inner.bounds && self.inner.native == other.inner.native
     }
 }
 
 impl fmt::Debug for Buckets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.bounds()).finish()
+        match &self.inner.native {
+            None => f.debug_list().entries(self.bounds()).finish(),
+            Some(native) => f
+                .debug_struct("Buckets")
+                .field("bounds", &self.bounds())
+                .field("native", native)
+                .finish(),
+        }
     }
 }
 
@@ -232,6 +277,8 @@ struct HistogramCells {
     created: AtomicU64,
     /// The latest exemplar of each bucket, allocated at the first one.
     exemplars: OnceLock<Box<[Mutex<Option<Exemplar>>]>>,
+    /// Native buckets, when the buckets ask for them.
+    native: Option<Box<Native>>,
 }
 
 #[derive(Default)]
@@ -258,7 +305,6 @@ impl Histogram {
         let local = None;
         Histogram {
             inner: Arc::new(HistogramCells {
-                buckets,
                 local,
                 divert: AtomicBool::new(false),
                 count_and_hot: AtomicU64::new(0),
@@ -266,6 +312,11 @@ impl Histogram {
                 collecting: Mutex::new(Scratch::default()),
                 created: AtomicU64::new(now_seconds().to_bits()),
                 exemplars: OnceLock::new(),
+                native: buckets
+                    .native_buckets()
+                    .cloned()
+                    .map(|n| Box::new(Native::new(n))),
+                buckets,
             }),
         }
     }
@@ -275,6 +326,9 @@ impl Histogram {
     pub fn observe(&self, v: f64) {
         let h = &*self.inner;
         let bucket = h.buckets.index(v);
+        if let Some(native) = &h.native {
+            self.observe_native(native, v);
+        }
         if !h.divert.load(Ordering::Relaxed) {
             if let Some(cells) = h.local.as_ref().and_then(CellId::owned_cells) {
                 owned::record(cells, bucket, v);
@@ -282,6 +336,24 @@ impl Histogram {
             }
         }
         h.observe_shared(bucket, v);
+    }
+
+    #[inline(never)]
+    fn observe_native(&self, native: &Native, v: f64) {
+        if native.observe(v) == Limited::Reset {
+            self.reset_classic();
+        }
+    }
+
+    /// A consistent reading of the native buckets, if the histogram has them. (The classic
+    /// buckets and the native ones are each consistent; they are read a moment apart.)
+    pub fn native_snapshot(&self) -> Option<NativeSnapshot> {
+        let native = self.inner.native.as_ref()?;
+        let (snapshot, limited) = native.snapshot();
+        if limited == Limited::Reset {
+            self.reset_classic();
+        }
+        Some(snapshot)
     }
 
     /// Records a duration in seconds.
@@ -343,6 +415,9 @@ impl Histogram {
     pub(crate) fn fingerprint(&self) -> u64 {
         let h = &*self.inner;
         let mut fingerprint = h.count_and_hot.load(Ordering::Relaxed) & !HOT_BIT;
+        if let Some(native) = &h.native {
+            fingerprint = fingerprint.wrapping_add(native.started());
+        }
         if let Some(local) = &h.local {
             local.for_each_owned(|cells| {
                 fingerprint =
@@ -352,9 +427,17 @@ impl Histogram {
         fingerprint
     }
 
+    /// Back to zero, native buckets included.
+    pub(crate) fn reset(&self) {
+        self.reset_classic();
+        if let Some(native) = &self.inner.native {
+            native.reset();
+        }
+    }
+
     /// Back to zero: later readings subtract the current one. (Other threads' cells cannot
     /// be written from here without racing their owners.)
-    pub(crate) fn reset(&self) {
+    fn reset_classic(&self) {
         let h = &*self.inner;
         let mut scratch = h.collecting.lock();
         let mut counts = Vec::new();

@@ -6,6 +6,7 @@ pub(crate) mod family;
 pub(crate) mod gauge;
 pub(crate) mod histogram;
 pub(crate) mod local;
+pub(crate) mod native;
 pub(crate) mod state_set;
 
 use std::fmt;

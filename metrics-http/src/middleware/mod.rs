@@ -17,7 +17,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use metrics_core::{
-    Buckets, Counter, DynLabels, Family, Gauge, Histogram, Opts, RegisterError, Registry,
+    Buckets, Counter, DynLabels, Family, Gauge, Histogram, NativeBuckets, Opts, RegisterError,
+    Registry,
 };
 
 /// The `route` value of requests that matched no route: 404 scanners and typos all share it,
@@ -33,6 +34,10 @@ pub const CANCELLED_STATUS: u16 = 499;
 pub const DEFAULT_DURATION_BUCKETS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
+
+fn default_duration_buckets() -> Buckets {
+    Buckets::new(DEFAULT_DURATION_BUCKETS).expect("the defaults are valid")
+}
 
 /// The response size buckets when none are given, in bytes: powers of 4 from 64 B to 64 MiB.
 pub const DEFAULT_SIZE_BUCKETS: [f64; 11] = [
@@ -97,6 +102,28 @@ impl HttpMetricsBuilder {
         self
     }
 
+    /// Native (exponential) buckets for `http_server_request_duration_seconds`, beside its
+    /// classic ones: precise percentiles for Prometheus with native histograms enabled.
+    ///
+    /// ```
+    /// use metrics_core::{NativeBuckets, Registry};
+    /// use metrics_http::HttpMetrics;
+    /// let registry = Registry::new();
+    /// let metrics = HttpMetrics::builder()
+    ///     .native_duration(NativeBuckets::new(1.1)?)
+    ///     .register(&registry)?;
+    /// # let _ = metrics;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn native_duration(mut self, native: NativeBuckets) -> Self {
+        let classic = self
+            .duration_buckets
+            .take()
+            .unwrap_or_else(default_duration_buckets);
+        self.duration_buckets = Some(classic.native(native));
+        self
+    }
+
     /// The buckets of `http_server_response_body_size_bytes` (default
     /// [`DEFAULT_SIZE_BUCKETS`]).
     pub fn size_buckets(mut self, buckets: Buckets) -> Self {
@@ -122,10 +149,9 @@ impl HttpMetricsBuilder {
     /// When the registry already holds one of the names with another shape
     /// ([`RegisterError::Conflict`]), or its namespace makes a name invalid.
     pub fn register(self, registry: &Registry) -> Result<HttpMetrics, RegisterError> {
-        let duration_buckets = match self.duration_buckets {
-            Some(buckets) => buckets,
-            None => Buckets::new(DEFAULT_DURATION_BUCKETS).expect("the defaults are valid"),
-        };
+        let duration_buckets = self
+            .duration_buckets
+            .unwrap_or_else(default_duration_buckets);
         let size_buckets = match self.size_buckets {
             Some(buckets) => buckets,
             None => Buckets::new(DEFAULT_SIZE_BUCKETS).expect("the defaults are valid"),

@@ -32,6 +32,12 @@ struct ShopMetrics {
     /// Latency by method.
     #[metric(name = "method_latency_seconds", labels = ["method"], buckets = [0.05, 0.5])]
     latency: Family<(Method,), Histogram>,
+    /// Payment time, with native buckets beside the classic ones.
+    #[metric(unit = "seconds", buckets = [0.1, 1], native = 1.1)]
+    payment_duration_seconds: Histogram,
+    /// Item sizes, native buckets only.
+    #[metric(unit = "bytes", labels = ["method"], native = 2)]
+    item_size_bytes: Family<(Method,), Histogram>,
 }
 
 fn main() {
@@ -44,6 +50,14 @@ fn main() {
     m.payments_total.with_label_values(&["card", "ok"]).inc();
     m.latency.get(&(Method::Get,)).observe(0.1);
     assert_eq!(m.checkout_duration_seconds.buckets().bounds(), &[0.1, 0.5, 1.0, 2.5]);
+    m.payment_duration_seconds.observe(0.5);
+    assert_eq!(m.payment_duration_seconds.buckets().bounds(), &[0.1, 1.0]);
+    let native = m.payment_duration_seconds.native_snapshot().unwrap();
+    assert_eq!((native.schema, native.count), (3, 1));
+    let sizes = m.item_size_bytes.get(&(Method::Post,));
+    sizes.observe(1000.0);
+    assert!(sizes.buckets().bounds().is_empty());
+    assert_eq!(sizes.native_snapshot().unwrap().positive, vec![(10, 1)]);
 
     let again = ShopMetrics::register(&registry).unwrap();
     again.orders_total.inc();
