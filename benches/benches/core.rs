@@ -95,6 +95,15 @@ fn native_histogram_observe(c: &mut Criterion) {
     );
     let values = spread_values();
     let mut group = c.benchmark_group("core_native_histogram_observe");
+    // The loop alone (the next value, by the same modulo as every histogram bench): what
+    // each figure in this group includes besides `observe`.
+    let mut i = 0;
+    group.bench_function("loop_only", |b| {
+        b.iter(|| {
+            i = (i + 1) % values.len();
+            black_box(values[i])
+        })
+    });
     for (id, histogram) in [
         ("classic", &classic),
         ("classic_and_native", &both),

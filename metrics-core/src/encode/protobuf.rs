@@ -150,7 +150,13 @@ impl Encoder for ProtobufEncoder<'_> {
     fn histogram(&mut self, _: &str, labels: &str, h: &Histogram) {
         let mut counts = std::mem::take(&mut self.counts);
         let native = h.native_snapshot();
-        let (mut count, mut sum) = h.snapshot_into(&mut counts);
+        let native_only = native.is_some() && h.buckets().bounds().is_empty();
+        let (mut count, mut sum) = if native_only {
+            counts.clear();
+            (0, 0.0)
+        } else {
+            h.snapshot_into(&mut counts)
+        };
         if let Some(native) = &native {
             // The native buckets' own count and sum, so that they agree with the buckets.
             (count, sum) = (native.count, native.sum);
@@ -591,7 +597,7 @@ mod schema_tests {
             expand(&only.positive_span, &only.positive_delta),
             vec![(0, 1)]
         );
-        assert_eq!(only.bucket.len(), 1, "just +Inf");
+        assert!(only.bucket.is_empty(), "no classic buckets at all");
     }
     #[derive(Clone, PartialEq, Message)]
     struct Bucket {

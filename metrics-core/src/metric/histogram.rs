@@ -279,6 +279,8 @@ struct HistogramCells {
     exemplars: OnceLock<Box<[Mutex<Option<Exemplar>>]>>,
     /// Native buckets, when the buckets ask for them.
     native: Option<Box<Native>>,
+    /// Native buckets and no classic ones: the native part alone records.
+    native_only: bool,
 }
 
 #[derive(Default)]
@@ -298,9 +300,15 @@ impl Histogram {
     pub fn new(buckets: Buckets) -> Histogram {
         let stride = buckets.bounds().len() + 2;
         let cells = (0..2 * stride).map(|_| AtomicU64::new(0)).collect();
-        // Under loom, only the shared shards: loom explores their interleavings.
+        let native_only = buckets.native_buckets().is_some() && buckets.bounds().is_empty();
+        // Under loom, only the shared shards: loom explores their interleavings. A native-only
+        // histogram records in its native part alone.
         #[cfg(not(loom))]
-        let local = CellId::run(stride + 1);
+        let local = if native_only {
+            None
+        } else {
+            CellId::run(stride + 1)
+        };
         #[cfg(loom)]
         let local = None;
         Histogram {
@@ -316,6 +324,7 @@ impl Histogram {
                     .native_buckets()
                     .cloned()
                     .map(|n| Box::new(Native::new(n))),
+                native_only,
                 buckets,
             }),
         }
@@ -325,10 +334,16 @@ impl Histogram {
     #[inline]
     pub fn observe(&self, v: f64) {
         let h = &*self.inner;
-        let bucket = h.buckets.index(v);
         if let Some(native) = &h.native {
-            self.observe_native(native, v);
+            if native.observe(v) == Limited::Reset {
+                self.reset_after_native_reset();
+            }
+            if h.native_only {
+                // Its count and sum stand for the classic part too.
+                return;
+            }
         }
+        let bucket = h.buckets.index(v);
         if !h.divert.load(Ordering::Relaxed) {
             if let Some(cells) = h.local.as_ref().and_then(CellId::owned_cells) {
                 owned::record(cells, bucket, v);
@@ -338,11 +353,10 @@ impl Histogram {
         h.observe_shared(bucket, v);
     }
 
+    #[cold]
     #[inline(never)]
-    fn observe_native(&self, native: &Native, v: f64) {
-        if native.observe(v) == Limited::Reset {
-            self.reset_classic();
-        }
+    fn reset_after_native_reset(&self) {
+        self.reset_classic();
     }
 
     /// A consistent reading of the native buckets, if the histogram has them. (The classic
@@ -397,6 +411,13 @@ impl Histogram {
     /// the count and sum. The buffer is reused across series by the encoders.
     pub(crate) fn snapshot_into(&self, counts: &mut Vec<u64>) -> (u64, f64) {
         let h = &*self.inner;
+        if h.native_only {
+            if let Some(native) = self.native_snapshot() {
+                counts.clear();
+                counts.push(native.count);
+                return (native.count, native.sum);
+            }
+        }
         let mut scratch = h.collecting.lock();
         let mut sum = h.read_all(&mut scratch.read, counts);
         let mut count = counts.iter().sum::<u64>();

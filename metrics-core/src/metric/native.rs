@@ -5,20 +5,24 @@
 //! their own buckets, and those with `|v| <= zero_threshold` go to the zero bucket. Only
 //! buckets that have seen an observation exist.
 //!
-//! Observing takes no lock: the state is kept twice, "hot" and "cold" (the scheme of
-//! client_golang). The top bit of `count_and_hot` says which half is hot; an observation
-//! counts itself in there, records into the hot half's buckets (an open-addressed table of
-//! packed `key | count` words, one CAS to create a bucket, one add after), its sum and, last,
-//! its count. A reader flips the bit, waits until the old half's count shows that every
-//! observation started before the flip has finished, reads it (consistent: whole
-//! observations only), and folds it into the new hot half.
+//! Observing takes no lock and, normally, no locked instruction: each thread records into
+//! cells of its own (see `local.rs`) under a sequence lock, as the classic histogram does,
+//! in a small open-addressed table of its buckets. A thread whose table is full, or that a
+//! reader has diverted, records into shared state kept twice, "hot" and "cold" (the scheme
+//! of client_golang): an observation counts itself in `count_and_hot`, whose top bit names
+//! the hot half, records into it (a CAS creates a bucket, an add counts) and counts itself
+//! done; a reader flips the bit, waits for the old half to finish, reads it and folds it
+//! into the new hot one. A reading merges every thread's cells with the halves, so it holds
+//! whole observations only.
 //!
 //! When more than `max_buckets` buckets exist, the resolution drops: the zero bucket widens
 //! (up to `max_zero_threshold`) or the schema halves the buckets' number, or, when
 //! `reset_after` has passed since the last reset, everything restarts at the first schema.
-//! Each change is made to a quiescent half and then to the other, under the histogram's
-//! mutex. An observer that creates the bucket over the limit tries that mutex and does the
-//! change itself if it is free (else the holder, or the next scrape, does it): the rare path.
+//! The halves change under the histogram's mutex, each while it is cold; the change is then
+//! published as a new layout version, and each thread converts its own cells (or, after a
+//! reset, drops them) the next time it observes. Readers convert the cells of threads that
+//! have not observed since. An observer that creates a shared bucket over the limit tries
+//! the mutex and makes the change itself if it is free; otherwise the next reading does.
 
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
@@ -28,7 +32,8 @@ use parking_lot::Mutex;
 use crate::error::BucketsError;
 use crate::metric::counter::add_f64;
 use crate::metric::exemplar::now_seconds;
-use crate::sync::{spin_yield, AtomicU64, Ordering};
+use crate::metric::local::CellId;
+use crate::sync::{spin_yield, AtomicBool, AtomicU64, Ordering};
 
 /// The finest and coarsest schemas Prometheus accepts.
 pub const MAX_SCHEMA: i8 = 8;
@@ -184,14 +189,40 @@ pub fn bucket_upper_bound(schema: i8, key: i32) -> f64 {
 
 /// The fractions `2^(i / 2^schema - 1)` for `i < 2^schema`: where in an octave the bucket
 /// bounds fall.
+#[inline]
 fn bounds(schema: i8) -> &'static [f64] {
-    static TABLES: LazyLock<Vec<Vec<f64>>> = LazyLock::new(|| {
+    &octaves(schema).bounds
+}
+
+/// An octave's bucket bounds, and for each of `CELLS` equal slices of the octave how many
+/// bounds lie below the slice: the bucket of a fraction is that count, plus one if the
+/// next bound (at most one lies inside a slice) is below it too.
+struct Octave {
+    bounds: Vec<f64>,
+    below: Vec<u16>,
+}
+
+/// Slices per octave, indexed by the top bits of the mantissa; narrower than the closest
+/// two bounds (schema 8, near 0.5), so that no slice holds two.
+const CELL_BITS: u32 = 10;
+
+#[inline]
+fn octaves(schema: i8) -> &'static Octave {
+    static TABLES: LazyLock<Vec<Octave>> = LazyLock::new(|| {
         (0..=MAX_SCHEMA)
             .map(|s| {
                 let n = 1u32 << s;
-                (0..n)
+                let bounds: Vec<f64> = (0..n)
                     .map(|i| (f64::from(i) / f64::from(n) - 1.0).exp2())
-                    .collect()
+                    .collect();
+                let below = (0..1u64 << CELL_BITS)
+                    .map(|cell| {
+                        // The smallest fraction in the slice: mantissa bits `cell` on top.
+                        let start = f64::from_bits((1022 << 52) | (cell << (52 - CELL_BITS)));
+                        bounds.iter().filter(|&&b| b < start).count() as u16
+                    })
+                    .collect();
+                Octave { bounds, below }
             })
             .collect()
     });
@@ -199,23 +230,30 @@ fn bounds(schema: i8) -> &'static [f64] {
 }
 
 /// `v = frac * 2^exp` with `frac` in [0.5, 1), for finite `v > 0`.
+#[inline]
 fn frexp(v: f64) -> (f64, i32) {
+    if v.to_bits() >> 52 == 0 {
+        return frexp_subnormal(v);
+    }
     let bits = v.to_bits();
-    let exponent = ((bits >> 52) & 0x7ff) as i32;
+    let frac = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (frac, ((bits >> 52) & 0x7ff) as i32 - 1022)
+}
+
+/// [`frexp`] of zero and subnormals: scaled into the normal range first.
+#[cold]
+fn frexp_subnormal(v: f64) -> (f64, i32) {
     if v == 0.0 {
         return (0.0, 0);
     }
-    if exponent == 0 {
-        // Subnormal: scale into the normal range first.
-        let (frac, exp) = frexp(v * 2f64.powi(64));
-        return (frac, exp - 64);
-    }
-    let frac = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
-    (frac, exponent - 1022)
+    let scaled = (v * 2f64.powi(64)).to_bits();
+    let frac = f64::from_bits((scaled & !(0x7ff << 52)) | (1022 << 52));
+    (frac, ((scaled >> 52) & 0x7ff) as i32 - 1022 - 64)
 }
 
 /// The index of the bucket `|v|` falls in at `schema`, for `|v| > 0` (infinities one past
 /// the largest finite value's bucket).
+#[inline]
 pub fn bucket_index(schema: i8, v: f64) -> i32 {
     let v = v.abs();
     if v.is_infinite() {
@@ -223,9 +261,11 @@ pub fn bucket_index(schema: i8, v: f64) -> i32 {
     }
     let (frac, exp) = frexp(v);
     if schema > 0 {
-        let bounds = bounds(schema);
-        let step = bounds.partition_point(|&b| b < frac) as i32;
-        step + (exp - 1) * bounds.len() as i32
+        let octave = octaves(schema);
+        let cell = (frac.to_bits() >> (52 - CELL_BITS)) as usize & ((1 << CELL_BITS) - 1);
+        let below = usize::from(octave.below[cell]);
+        let step = below + usize::from(octave.bounds.get(below).is_some_and(|&b| b < frac));
+        step as i32 + (exp - 1) * octave.bounds.len() as i32
     } else {
         // At schema 0 the bucket is the exponent (an exact power of two closes its bucket);
         // coarser schemas group 2^-schema of those: ceil(key / 2^-schema).
@@ -421,10 +461,46 @@ impl Half {
 
 const HOT_BIT: u64 = 1 << 63;
 
+// A thread's cells of a native histogram: a sequence number (odd while the owner writes),
+// the layout version and layout its buckets are at, the observations in no bucket (NaN),
+// sum and zero bucket, then `LOCAL_SLOTS` (tag, count) pairs: an open-addressed table of
+// the thread's buckets. The count is the sum of the buckets, so observing need not keep it.
+const SEQ: usize = 0;
+const VERSION: usize = 1;
+const SCHEMA: usize = 2;
+const ZERO_THRESHOLD: usize = 3;
+const UNBUCKETED: usize = 4;
+const SUM: usize = 5;
+const ZERO: usize = 6;
+const SLOTS: usize = 7;
+const LOCAL_SLOTS: usize = 128;
+const LOCAL_WORDS: usize = SLOTS + 2 * LOCAL_SLOTS;
+
+/// Failed reads of one thread's cells before a reader diverts observers to the halves.
+const READS_BEFORE_DIVERT: u32 = 8;
+
 /// The native part of a histogram.
+///
+/// An observation normally goes to cells owned by the observing thread (plain loads and
+/// stores under a sequence lock, as the classic histogram does): each thread keeps up to
+/// `LOCAL_SLOTS` buckets of its own, at the layout it last saw. A thread whose table is
+/// full, or one a reader has diverted, records into the shared halves instead. A reading
+/// merges every thread's cells, converted to the current layout, with the halves'.
+///
+/// A layout change (coarser schema, wider zero bucket, reset) is published as a new even
+/// `version` (odd while it is being written); each thread converts its own cells when it
+/// next observes (resets discard them), and readers convert (or, for cells from before the
+/// last reset, skip) the cells of threads that have not observed since.
 pub(crate) struct Native {
     config: NativeBuckets,
-    /// Top bit: the hot half. Lower bits: observations ever started.
+    local: Option<CellId>,
+    divert: AtomicBool,
+    version: AtomicU64,
+    schema: AtomicU64,
+    zero_threshold: AtomicU64,
+    /// Thread cells at a version below this hold observations from before the last reset.
+    reset_version: AtomicU64,
+    /// Top bit: the hot half. Lower bits: observations ever started in the halves.
     count_and_hot: AtomicU64,
     halves: [Half; 2],
     /// Serialises readers and layout changes; observers only try it, over the limit.
@@ -432,7 +508,7 @@ pub(crate) struct Native {
 }
 
 struct State {
-    /// Observations started before the last reset, which no half counts any more.
+    /// Observations started in the halves before the last reset, which no half counts.
     discarded: u64,
     last_reset: Instant,
     created: f64,
@@ -446,12 +522,61 @@ pub(crate) enum Limited {
     Reset,
 }
 
+/// A layout change: a new layout, or a reset to the first one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Change {
+    To(Layout),
+    Reset,
+}
+
+/// Buckets being merged from several sources, at one layout.
+struct Merged {
+    layout: Layout,
+    count: u64,
+    sum: f64,
+    zero: u64,
+    positive: std::collections::BTreeMap<i32, u64>,
+    negative: std::collections::BTreeMap<i32, u64>,
+}
+
+impl Merged {
+    /// Adds a bucket read at layout `from`.
+    fn bucket(&mut self, from: Layout, negative: bool, key: i32, n: u64) {
+        if bucket_upper_bound(from.schema, key) <= self.layout.zero_threshold {
+            self.zero += n;
+        } else {
+            let key = coarser(key, from.schema, self.layout.schema);
+            let side = if negative {
+                &mut self.negative
+            } else {
+                &mut self.positive
+            };
+            *side.entry(key).or_default() += n;
+        }
+    }
+
+    fn buckets(&self) -> usize {
+        self.positive.len() + self.negative.len()
+    }
+}
+
 impl Native {
     pub(crate) fn new(config: NativeBuckets) -> Native {
         let capacity = (config.max_buckets as usize * 3 / 2 + 16).next_power_of_two();
         let layout = config.initial_layout();
+        // Under loom, only the halves: loom explores their interleavings.
+        #[cfg(not(loom))]
+        let local = CellId::run(LOCAL_WORDS);
+        #[cfg(loom)]
+        let local = None;
         Native {
             halves: [Half::new(layout, capacity), Half::new(layout, capacity)],
+            local,
+            divert: AtomicBool::new(false),
+            version: AtomicU64::new(2),
+            schema: AtomicU64::new(i64::from(layout.schema) as u64),
+            zero_threshold: AtomicU64::new(layout.zero_threshold.to_bits()),
+            reset_version: AtomicU64::new(2),
             config,
             count_and_hot: AtomicU64::new(0),
             state: Mutex::new(State {
@@ -466,6 +591,47 @@ impl Native {
     /// histogram (this observation triggered a reset).
     #[inline]
     pub(crate) fn observe(&self, v: f64) -> Limited {
+        if !self.divert.load(Ordering::Relaxed) {
+            let cells = self.local.as_ref().and_then(CellId::owned_cells);
+            // A fixed-size array: the masked indexes below need no bounds checks.
+            if let Some(cells) = cells.and_then(|c| <&[_; LOCAL_WORDS]>::try_from(c).ok()) {
+                let version = self.version.load(Ordering::Acquire);
+                let current = cells[VERSION].load(std::sync::atomic::Ordering::Relaxed) == version;
+                if (current || self.adopt(cells)) && owned::record(cells, v) {
+                    return Limited::Nothing;
+                }
+            }
+        }
+        self.observe_shared(v)
+    }
+
+    /// Brings this thread's cells to the current layout; false while a change is being
+    /// published (the caller then records in the halves).
+    #[cold]
+    #[inline(never)]
+    fn adopt(&self, cells: &[std::sync::atomic::AtomicU64; LOCAL_WORDS]) -> bool {
+        let Some((version, layout)) = self.current() else {
+            return false;
+        };
+        let reset = cells[VERSION].load(std::sync::atomic::Ordering::Relaxed)
+            < self.reset_version.load(Ordering::Acquire);
+        owned::adopt(cells, version, layout, reset);
+        true
+    }
+
+    /// The published layout and its version, or `None` while a change is being written.
+    fn current(&self) -> Option<(u64, Layout)> {
+        let version = self.version.load(Ordering::Acquire);
+        let layout = Layout {
+            schema: self.schema.load(Ordering::Acquire) as i64 as i8,
+            zero_threshold: f64::from_bits(self.zero_threshold.load(Ordering::Acquire)),
+        };
+        let stable = version % 2 == 0 && self.version.load(Ordering::Acquire) == version;
+        stable.then_some((version, layout))
+    }
+
+    /// Records into the shared halves.
+    fn observe_shared(&self, v: f64) -> Limited {
         let started = self.count_and_hot.fetch_add(1, Ordering::AcqRel);
         let half = &self.halves[(started >> 63) as usize];
         let mut created = false;
@@ -491,14 +657,29 @@ impl Native {
         half.count.fetch_add(1, Ordering::Release);
         if created && half.buckets() > u64::from(self.config.max_buckets) {
             if let Some(mut state) = self.state.try_lock() {
-                return self.limit(&mut state);
+                let layout = half.layout();
+                let lowest = [half.positive.read(), half.negative.read()]
+                    .iter()
+                    .filter_map(|b| {
+                        b.first()
+                            .map(|&(k, _)| bucket_upper_bound(layout.schema, k))
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                if let Some(change) = self.next_change(&state, layout, lowest) {
+                    self.apply(&mut state, change);
+                    return if change == Change::Reset {
+                        Limited::Reset
+                    } else {
+                        Limited::Reduced
+                    };
+                }
             }
         }
         Limited::Nothing
     }
 
-    /// Flips the hot half; returns the old hot one once every observation started in it has
-    /// finished, and the count it must then hold.
+    /// Flips the hot half; returns the old hot one, the new hot one, and the count the old
+    /// one must reach once every observation started in it has finished.
     fn flip(&self, state: &State) -> (&Half, &Half, u64) {
         let before = self.count_and_hot.fetch_add(HOT_BIT, Ordering::AcqRel);
         let started = (before & !HOT_BIT) - state.discarded;
@@ -513,89 +694,162 @@ impl Native {
         }
     }
 
-    /// A consistent reading; brings the bucket count within the limit first.
+    /// A consistent reading at the current layout, within the bucket limit (changing the
+    /// layout first if it must).
     pub(crate) fn snapshot(&self) -> (NativeSnapshot, Limited) {
         let mut state = self.state.lock();
-        let limited = self.limit(&mut state);
-        let (cold, hot, started) = self.flip(&state);
-        Self::wait(cold, started);
-        let layout = cold.layout();
-        let snapshot = NativeSnapshot {
-            schema: layout.schema,
-            zero_threshold: layout.zero_threshold,
-            zero_count: cold.zero.load(Ordering::Relaxed),
-            count: cold.count.load(Ordering::Relaxed),
-            sum: f64::from_bits(cold.sum.load(Ordering::Relaxed)),
-            positive: cold.positive.read(),
-            negative: cold.negative.read(),
-            created: state.created,
-        };
-        hot.absorb(cold);
-        (snapshot, limited)
+        let mut limited = Limited::Nothing;
+        loop {
+            let merged = self.read(&state);
+            let lowest = [merged.positive.keys().next(), merged.negative.keys().next()]
+                .into_iter()
+                .flatten()
+                .map(|&k| bucket_upper_bound(merged.layout.schema, k))
+                .fold(f64::INFINITY, f64::min);
+            let change = if merged.buckets() > self.config.max_buckets as usize {
+                self.next_change(&state, merged.layout, lowest)
+            } else {
+                None
+            };
+            match change {
+                Some(change) => {
+                    self.apply(&mut state, change);
+                    limited = match (limited, change) {
+                        (Limited::Reset, _) | (_, Change::Reset) => Limited::Reset,
+                        _ => Limited::Reduced,
+                    };
+                }
+                None => {
+                    let snapshot = NativeSnapshot {
+                        schema: merged.layout.schema,
+                        zero_threshold: merged.layout.zero_threshold,
+                        zero_count: merged.zero,
+                        count: merged.count,
+                        sum: merged.sum,
+                        positive: merged.positive.into_iter().collect(),
+                        negative: merged.negative.into_iter().collect(),
+                        created: state.created,
+                    };
+                    return (snapshot, limited);
+                }
+            }
+        }
     }
 
-    /// Observations ever counted (for idle-series detection).
+    /// Every thread's cells and the halves, merged at the current layout.
+    fn read(&self, state: &State) -> Merged {
+        let layout = self.halves[0].layout();
+        let mut merged = Merged {
+            layout,
+            count: 0,
+            sum: 0.0,
+            zero: 0,
+            positive: Default::default(),
+            negative: Default::default(),
+        };
+        if let Some(local) = &self.local {
+            let reset_version = self.reset_version.load(Ordering::Relaxed);
+            let mut buckets = Vec::new();
+            local.for_each_owned(|cells| {
+                let mut failed = 0;
+                let reading = loop {
+                    if let Some(reading) = owned::read(cells, &mut buckets) {
+                        break reading;
+                    }
+                    failed += 1;
+                    if failed == READS_BEFORE_DIVERT {
+                        self.divert.store(true, Ordering::Relaxed);
+                    }
+                    spin_yield();
+                };
+                if reading.version < reset_version {
+                    return; // From before the last reset; its owner discards it.
+                }
+                merged.count += reading.count;
+                merged.sum += reading.sum;
+                merged.zero += reading.zero;
+                for &(negative, key, n) in &buckets {
+                    merged.bucket(reading.layout, negative, key, n);
+                }
+            });
+        }
+        let (cold, hot, started) = self.flip(state);
+        Self::wait(cold, started);
+        let from = cold.layout();
+        merged.count += cold.count.load(Ordering::Relaxed);
+        merged.sum += f64::from_bits(cold.sum.load(Ordering::Relaxed));
+        merged.zero += cold.zero.load(Ordering::Relaxed);
+        for (negative, table) in [(false, &cold.positive), (true, &cold.negative)] {
+            for (key, n) in table.read() {
+                merged.bucket(from, negative, key, n);
+            }
+        }
+        hot.absorb(cold);
+        self.divert.store(false, Ordering::Relaxed);
+        merged
+    }
+
+    /// Observations ever counted, roughly (for idle-series detection).
     pub(crate) fn started(&self) -> u64 {
-        self.count_and_hot.load(Ordering::Relaxed) & !HOT_BIT
+        let mut started = self.count_and_hot.load(Ordering::Relaxed) & !HOT_BIT;
+        if let Some(local) = &self.local {
+            local.for_each_owned(|cells| {
+                started =
+                    started.wrapping_add(cells[SEQ].load(std::sync::atomic::Ordering::Relaxed))
+            });
+        }
+        started
     }
 
     /// Back to zero, now.
     pub(crate) fn reset(&self) {
         let mut state = self.state.lock();
-        self.relayout(&mut state, None);
+        self.apply(&mut state, Change::Reset);
     }
 
-    /// Brings the hot half within the bucket limit.
-    fn limit(&self, state: &mut State) -> Limited {
-        let max = u64::from(self.config.max_buckets);
-        let mut done = Limited::Nothing;
-        loop {
-            let hot = &self.halves[(self.count_and_hot.load(Ordering::Acquire) >> 63) as usize];
-            if hot.buckets() <= max {
-                return done;
-            }
-            if self
-                .config
-                .reset_after
-                .is_some_and(|after| state.last_reset.elapsed() >= after)
-            {
-                self.relayout(state, None);
-                return Limited::Reset;
-            }
-            let layout = hot.layout();
-            let widened = self.wider_zero_bucket(hot, layout);
-            let next = match widened {
-                Some(zero_threshold) => Layout {
-                    zero_threshold,
-                    ..layout
-                },
-                None if layout.schema > MIN_SCHEMA => Layout {
-                    schema: layout.schema - 1,
-                    ..layout
-                },
-                None => return done, // As coarse as it gets.
-            };
-            self.relayout(state, Some(next));
-            done = Limited::Reduced;
+    /// What to do about too many buckets at `layout`, whose lowest bucket's upper bound is
+    /// `lowest`: reset (if `reset_after` has passed), widen the zero bucket (if allowed that
+    /// far), lower the schema, or nothing (as coarse as it gets).
+    fn next_change(&self, state: &State, layout: Layout, lowest: f64) -> Option<Change> {
+        if self
+            .config
+            .reset_after
+            .is_some_and(|after| state.last_reset.elapsed() >= after)
+        {
+            return Some(Change::Reset);
         }
+        if layout.zero_threshold < self.config.max_zero_threshold
+            && lowest <= self.config.max_zero_threshold
+        {
+            return Some(Change::To(Layout {
+                zero_threshold: lowest,
+                ..layout
+            }));
+        }
+        (layout.schema > MIN_SCHEMA).then_some(Change::To(Layout {
+            schema: layout.schema - 1,
+            ..layout
+        }))
     }
 
-    /// The zero threshold that would absorb the buckets nearest zero, if the settings allow
-    /// widening that far.
-    fn wider_zero_bucket(&self, hot: &Half, layout: Layout) -> Option<f64> {
-        if layout.zero_threshold >= self.config.max_zero_threshold {
-            return None;
+    /// Makes a layout change: in both halves, then published for the threads.
+    fn apply(&self, state: &mut State, change: Change) {
+        let layout = match change {
+            Change::To(layout) => Some(layout),
+            Change::Reset => None,
+        };
+        self.relayout(state, layout);
+        let layout = layout.unwrap_or(self.config.initial_layout());
+        let version = self.version.load(Ordering::Relaxed);
+        self.version.store(version + 1, Ordering::Release);
+        self.schema
+            .store(i64::from(layout.schema) as u64, Ordering::Release);
+        self.zero_threshold
+            .store(layout.zero_threshold.to_bits(), Ordering::Release);
+        if change == Change::Reset {
+            self.reset_version.store(version + 2, Ordering::Release);
         }
-        // The hot half is live: its lowest buckets are read approximately, which is enough
-        // to pick a threshold.
-        let lowest = [hot.positive.read(), hot.negative.read()]
-            .iter()
-            .filter_map(|b| {
-                b.first()
-                    .map(|&(k, _)| bucket_upper_bound(layout.schema, k))
-            })
-            .fold(f64::INFINITY, f64::min);
-        (lowest <= self.config.max_zero_threshold).then_some(lowest)
+        self.version.store(version + 2, Ordering::Release);
     }
 
     /// Changes both halves to `layout` (or resets them, for `None`): each in turn while it
@@ -634,6 +888,176 @@ impl Native {
             state.created = now_seconds();
         }
         second.set_layout(target);
+    }
+}
+
+/// The thread-owned cells: written by their owner alone, read under the sequence lock.
+mod owned {
+    use std::sync::atomic::{fence, AtomicU64, Ordering};
+
+    use super::*;
+
+    /// What a reader takes from one thread's cells.
+    pub(super) struct Reading {
+        pub(super) version: u64,
+        pub(super) layout: Layout,
+        pub(super) count: u64,
+        pub(super) sum: f64,
+        pub(super) zero: u64,
+    }
+
+    /// A bucket's tag: key and sign, never 0 (an empty slot).
+    fn slot_tag(negative: bool, key: i32) -> u64 {
+        ((((i64::from(key) + KEY_OFFSET) as u64) << 1) | u64::from(negative)) + 1
+    }
+
+    fn untag(tag: u64) -> (bool, i32) {
+        let t = tag - 1;
+        (t & 1 == 1, ((t >> 1) as i64 - KEY_OFFSET) as i32)
+    }
+
+    /// The slot holding `tag`, or the empty one it would take; `None` if the table is full.
+    #[inline]
+    fn find(cells: &[AtomicU64; LOCAL_WORDS], tag: u64) -> Option<usize> {
+        let mask = LOCAL_SLOTS - 1;
+        // Keys of one histogram are mostly consecutive: direct mapping spreads them.
+        let mut j = tag as usize & mask;
+        for _ in 0..LOCAL_SLOTS {
+            let t = cells[SLOTS + 2 * j].load(Ordering::Relaxed);
+            if t == tag || t == 0 {
+                return Some(j);
+            }
+            j = (j + 1) & mask;
+        }
+        None
+    }
+
+    #[inline]
+    fn bump(cell: &AtomicU64, n: u64) {
+        cell.store(cell.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+    }
+
+    /// Records `v` if the thread's table has room for its bucket; otherwise writes nothing
+    /// and says so. Only the cells' owner calls it.
+    #[inline]
+    pub(super) fn record(cells: &[AtomicU64; LOCAL_WORDS], v: f64) -> bool {
+        let schema = cells[SCHEMA].load(Ordering::Relaxed) as i64 as i8;
+        let zero_threshold = f64::from_bits(cells[ZERO_THRESHOLD].load(Ordering::Relaxed));
+        let target = if v > zero_threshold {
+            Some(slot_tag(false, bucket_index(schema, v)))
+        } else if v < -zero_threshold {
+            Some(slot_tag(true, bucket_index(schema, v)))
+        } else {
+            None // zero bucket, or NaN
+        };
+        let slot = match target {
+            Some(tag) => match find(cells, tag) {
+                Some(j) => Some((tag, j)),
+                None => return false,
+            },
+            None => None,
+        };
+        let seq = cells[SEQ].load(Ordering::Relaxed);
+        cells[SEQ].store(seq.wrapping_add(1), Ordering::Relaxed);
+        // Orders the odd `seq` before the writes below (a compiler barrier on x86).
+        fence(Ordering::Release);
+        match slot {
+            Some((tag, j)) => {
+                if cells[SLOTS + 2 * j].load(Ordering::Relaxed) == 0 {
+                    cells[SLOTS + 2 * j].store(tag, Ordering::Relaxed);
+                }
+                bump(&cells[SLOTS + 2 * j + 1], 1);
+            }
+            None if !v.is_nan() => bump(&cells[ZERO], 1),
+            None => bump(&cells[UNBUCKETED], 1),
+        }
+        let sum = &cells[SUM];
+        sum.store(
+            (f64::from_bits(sum.load(Ordering::Relaxed)) + v).to_bits(),
+            Ordering::Relaxed,
+        );
+        cells[SEQ].store(seq.wrapping_add(2), Ordering::Release);
+        true
+    }
+
+    /// Brings the cells to `layout` at `version`: converts the buckets, or discards
+    /// everything after a reset. Only the cells' owner calls it.
+    pub(super) fn adopt(
+        cells: &[AtomicU64; LOCAL_WORDS],
+        version: u64,
+        layout: Layout,
+        reset: bool,
+    ) {
+        let seq = cells[SEQ].load(Ordering::Relaxed);
+        cells[SEQ].store(seq.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        let from = Layout {
+            schema: cells[SCHEMA].load(Ordering::Relaxed) as i64 as i8,
+            zero_threshold: f64::from_bits(cells[ZERO_THRESHOLD].load(Ordering::Relaxed)),
+        };
+        let mut buckets = Vec::new();
+        for j in 0..LOCAL_SLOTS {
+            let tag = cells[SLOTS + 2 * j].swap(0, Ordering::Relaxed);
+            let n = cells[SLOTS + 2 * j + 1].swap(0, Ordering::Relaxed);
+            if tag != 0 && !reset {
+                buckets.push((untag(tag), n));
+            }
+        }
+        if reset {
+            for i in [UNBUCKETED, SUM, ZERO] {
+                cells[i].store(0, Ordering::Relaxed);
+            }
+        }
+        cells[SCHEMA].store(i64::from(layout.schema) as u64, Ordering::Relaxed);
+        cells[ZERO_THRESHOLD].store(layout.zero_threshold.to_bits(), Ordering::Relaxed);
+        for ((negative, key), n) in buckets {
+            if bucket_upper_bound(from.schema, key) <= layout.zero_threshold {
+                bump(&cells[ZERO], n);
+            } else {
+                let tag = slot_tag(negative, coarser(key, from.schema, layout.schema));
+                // Coarser keys are fewer than the slots they came from: there is room.
+                if let Some(j) = find(cells, tag) {
+                    cells[SLOTS + 2 * j].store(tag, Ordering::Relaxed);
+                    bump(&cells[SLOTS + 2 * j + 1], n);
+                }
+            }
+        }
+        cells[VERSION].store(version, Ordering::Relaxed);
+        cells[SEQ].store(seq.wrapping_add(2), Ordering::Release);
+    }
+
+    /// One attempt at a stable read of a thread's cells: its buckets into `out` as
+    /// (negative, key, count), or `None` if the owner was writing.
+    pub(super) fn read(cells: &[AtomicU64], out: &mut Vec<(bool, i32, u64)>) -> Option<Reading> {
+        let seq = cells[SEQ].load(Ordering::Acquire);
+        if seq % 2 == 1 {
+            return None;
+        }
+        let reading = Reading {
+            version: cells[VERSION].load(Ordering::Relaxed),
+            layout: Layout {
+                schema: cells[SCHEMA].load(Ordering::Relaxed) as i64 as i8,
+                zero_threshold: f64::from_bits(cells[ZERO_THRESHOLD].load(Ordering::Relaxed)),
+            },
+            count: 0,
+            sum: f64::from_bits(cells[SUM].load(Ordering::Relaxed)),
+            zero: cells[ZERO].load(Ordering::Relaxed),
+        };
+        let mut reading = reading;
+        reading.count = cells[UNBUCKETED].load(Ordering::Relaxed) + reading.zero;
+        out.clear();
+        for j in 0..LOCAL_SLOTS {
+            let tag = cells[SLOTS + 2 * j].load(Ordering::Relaxed);
+            let n = cells[SLOTS + 2 * j + 1].load(Ordering::Relaxed);
+            if tag != 0 && n != 0 {
+                let (negative, key) = untag(tag);
+                out.push((negative, key, n));
+                reading.count += n;
+            }
+        }
+        // Orders the reads above before the check below.
+        fence(Ordering::Acquire);
+        (cells[SEQ].load(Ordering::Relaxed) == seq).then_some(reading)
     }
 }
 
@@ -693,6 +1117,14 @@ mod tests {
         assert_eq!(bounds(0), &[0.5]);
         assert!((1..=MAX_SCHEMA).all(|s| bounds(s)[0] == 0.5));
         assert_eq!(bounds(8).len(), 256);
+        // No slice of the lookup table holds two bounds, or the index would be off.
+        for s in 1..=MAX_SCHEMA {
+            let octave = octaves(s);
+            assert!(
+                octave.below.windows(2).all(|w| w[1] - w[0] <= 1),
+                "schema {s}"
+            );
+        }
         for s in 1..=MAX_SCHEMA {
             let b = bounds(s);
             assert!(b.windows(2).all(|w| w[0] < w[1]) && b[0] == 0.5 && *b.last().unwrap() < 1.0);
@@ -758,6 +1190,26 @@ mod tests {
                     key,
                     "the sign does not matter"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn the_lookup_table_agrees_with_a_plain_search() {
+        // xorshift: a million values spread over 2^-40 .. 2^40, at every schema.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..1_000_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v =
+                f64::from_bits((x >> 12) | 0x3ff0_0000_0000_0000) * 2f64.powi((x % 80) as i32 - 40);
+            for schema in 1..=MAX_SCHEMA {
+                let (frac, exp) = frexp(v);
+                let bounds = bounds(schema);
+                let plain =
+                    bounds.partition_point(|&b| b < frac) as i32 + (exp - 1) * bounds.len() as i32;
+                assert_eq!(bucket_index(schema, v), plain, "schema {schema}, v {v}");
             }
         }
     }
@@ -855,14 +1307,70 @@ mod tests {
             .max_buckets(2)
             .reset_after(Duration::ZERO);
         let n = native(config);
-        n.observe(1.0);
-        n.observe(2.0);
-        assert_eq!(n.observe(4.0), Limited::Reset);
-        let (s, _) = n.snapshot();
+        for v in [1.0, 2.0, 4.0] {
+            n.observe(v);
+        }
+        let (s, limited) = n.snapshot();
+        assert_eq!(limited, Limited::Reset);
         assert_eq!((s.count, s.positive.len(), s.schema), (0, 0, 0));
+        // The observing thread finds its cells from before the reset and discards them.
         n.observe(8.0);
         let (s, _) = n.snapshot();
         assert_eq!((s.count, s.sum, s.positive.clone()), (1, 8.0, vec![(3, 1)]));
+    }
+
+    #[test]
+    fn the_shared_halves_reduce_and_reset_on_their_own() {
+        let n = native(NativeBuckets::with_schema(3).unwrap().max_buckets(10));
+        for k in 1..=40 {
+            n.observe_shared(bucket_upper_bound(3, k));
+        }
+        let (s, _) = n.snapshot();
+        assert_eq!(s.schema, 1);
+        assert_eq!(s.positive, (1..=10).map(|k| (k, 4)).collect::<Vec<_>>());
+
+        let config = NativeBuckets::with_schema(0)
+            .unwrap()
+            .max_buckets(2)
+            .reset_after(Duration::ZERO);
+        let n = native(config);
+        n.observe_shared(1.0);
+        n.observe_shared(2.0);
+        assert_eq!(
+            n.observe_shared(4.0),
+            Limited::Reset,
+            "the observer over the limit resets"
+        );
+        assert_eq!(n.snapshot().0.count, 0);
+    }
+
+    #[test]
+    fn a_thread_converts_its_cells_after_a_reduction() {
+        let n = native(NativeBuckets::with_schema(3).unwrap().max_buckets(10));
+        for k in 1..=40 {
+            n.observe(bucket_upper_bound(3, k));
+        }
+        assert_eq!(n.snapshot().0.schema, 1);
+        // This thread's cells are still at schema 3; observing converts them.
+        n.observe(bucket_upper_bound(1, 10));
+        let (s, _) = n.snapshot();
+        assert_eq!(s.count, 41);
+        let mut expected: Vec<(i32, u64)> = (1..=10).map(|k| (k, 4)).collect();
+        expected[9].1 = 5;
+        assert_eq!((s.schema, s.positive), (1, expected));
+    }
+
+    #[test]
+    fn a_full_thread_table_spills_into_the_halves() {
+        let n = native(NativeBuckets::with_schema(3).unwrap().max_buckets(1000));
+        for k in 1..=100 {
+            n.observe(bucket_upper_bound(3, k));
+            n.observe(-bucket_upper_bound(3, k));
+        }
+        let (s, _) = n.snapshot();
+        assert_eq!((s.schema, s.count), (3, 200));
+        assert_eq!(s.positive, (1..=100).map(|k| (k, 1)).collect::<Vec<_>>());
+        assert_eq!(s.negative, s.positive);
     }
 
     #[test]
@@ -910,5 +1418,44 @@ mod tests {
         let expected: f64 =
             (0..20_000u64).map(|i| (i % 97) as f64 + 1.0).sum::<f64>() * (2.0 - 0.01);
         assert!((s.sum - expected).abs() < 1e-6 * expected);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+
+    /// Two observers race a reading through the shared halves (the only path under loom):
+    /// whatever the interleaving, the reading holds whole observations, and none is lost.
+    #[test]
+    fn native_reading_sees_whole_observations() {
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(2);
+        model.check(|| {
+            let config = NativeBuckets::with_schema(0).unwrap().max_buckets(4);
+            let n = std::sync::Arc::new(Native::new(config));
+            let observers: Vec<_> = [0.75, -3.0]
+                .into_iter()
+                .map(|v| {
+                    let n = n.clone();
+                    loom::thread::spawn(move || {
+                        n.observe(v);
+                    })
+                })
+                .collect();
+            let (s, _) = n.snapshot();
+            let positive: u64 = s.positive.iter().map(|b| b.1).sum();
+            let negative: u64 = s.negative.iter().map(|b| b.1).sum();
+            assert_eq!(s.zero_count + positive + negative, s.count);
+            assert_eq!(s.sum, positive as f64 * 0.75 - negative as f64 * 3.0);
+            for o in observers {
+                o.join().unwrap();
+            }
+            let (s, _) = n.snapshot();
+            assert_eq!(
+                (s.positive, s.negative, s.sum),
+                (vec![(0, 1)], vec![(2, 1)], -2.25)
+            );
+        });
     }
 }
