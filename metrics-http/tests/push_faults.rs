@@ -371,3 +371,35 @@ fn remote_write_does_not_retry_a_400() {
     );
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
+
+#[test]
+fn periodic_push_pushes_every_interval_and_once_more_on_stop() {
+    let (addr, seen) = fake(vec![Reply::Status(500, "flaky"), Reply::Status(200, "")]);
+    let registry = registry();
+    let periodic = metrics_http::PeriodicPush::start(
+        gateway(
+            addr,
+            Retry::never(Duration::from_secs(1)),
+            Duration::from_secs(1),
+        ),
+        registry.clone(),
+        Duration::from_millis(100),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(350));
+    let before_stop = seen.lock().unwrap().len();
+    assert!(
+        (2..=4).contains(&before_stop),
+        "{before_stop} pushes in 350 ms"
+    );
+    registry.counter("batch_rows_total", "Rows.").inc_by(8);
+    periodic.stop().unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), before_stop + 1, "one final push");
+    let last = String::from_utf8_lossy(&seen.last().unwrap().body).into_owned();
+    assert!(
+        last.contains("batch_rows_total 50\n"),
+        "the final push has the last values: {last}"
+    );
+    assert!(seen.iter().all(|s| s.request_line.starts_with("PUT ")));
+}

@@ -38,6 +38,7 @@ const HISTOGRAM_NEGATIVE_DELTA: u32 = 10;
 const HISTOGRAM_POSITIVE_SPAN: u32 = 12;
 const HISTOGRAM_POSITIVE_DELTA: u32 = 13;
 const HISTOGRAM_CREATED: u32 = 15;
+const HISTOGRAM_EXEMPLARS: u32 = 16;
 const SPAN_OFFSET: u32 = 1;
 const SPAN_LENGTH: u32 = 2;
 const BUCKET_CUMULATIVE: u32 = 1;
@@ -187,6 +188,16 @@ impl Encoder for ProtobufEncoder<'_> {
             end(self.out, bucket);
         }
         timestamp(self.out, HISTOGRAM_CREATED, h.created());
+        if native.is_some() {
+            // Native histograms carry their exemplars beside the buckets (all timestamped).
+            for i in 0..=h.buckets().bounds().len() {
+                h.with_exemplar(i, |e| {
+                    if let Some(e) = e {
+                        exemplar(self.out, HISTOGRAM_EXEMPLARS, e, &mut self.unescaped);
+                    }
+                });
+            }
+        }
         end(self.out, histogram);
         end(self.out, metric);
         self.counts = counts;
@@ -511,6 +522,8 @@ mod schema_tests {
         positive_delta: Vec<i64>,
         #[prost(message, optional, tag = "15")]
         created_timestamp: Option<Timestamp>,
+        #[prost(message, repeated, tag = "16")]
+        exemplars: Vec<ExemplarMessage>,
     }
     #[derive(Clone, PartialEq, Message)]
     struct Span {
@@ -555,6 +568,8 @@ mod schema_tests {
             Buckets::native_only(NativeBuckets::new(1.1).unwrap()),
         );
         only.observe(1.0);
+        only.observe_with_exemplar(1.5, &[("trace_id", "abc")])
+            .unwrap();
         let mut out = Vec::new();
         registry.encode(Format::Protobuf, &mut out);
         let families = decode(&out);
@@ -592,11 +607,17 @@ mod schema_tests {
         );
 
         let only = families[1].metric[0].histogram.clone().unwrap();
-        assert_eq!((only.schema, only.sample_count), (Some(3), Some(1)));
+        assert_eq!((only.schema, only.sample_count), (Some(3), Some(2)));
+        // 1.5 at schema 3: 2^(4/8) = 1.414 < 1.5 <= 2^(5/8) = 1.542.
         assert_eq!(
             expand(&only.positive_span, &only.positive_delta),
-            vec![(0, 1)]
+            vec![(0, 1), (5, 1)]
         );
+        let exemplar = &only.exemplars[0];
+        assert_eq!(exemplar.value, Some(1.5));
+        assert_eq!(exemplar.label[0].value.as_deref(), Some("abc"));
+        assert!(exemplar.timestamp.is_some());
+        assert!(both.exemplars.is_empty());
         assert!(only.bucket.is_empty(), "no classic buckets at all");
     }
     #[derive(Clone, PartialEq, Message)]
