@@ -199,6 +199,7 @@ fn bounds(schema: i8) -> &'static [f64] {
 /// next bound (at most one lies inside a slice) is below it too.
 struct Octave {
     bounds: Vec<f64>,
+    sentinel: Vec<f64>,
     below: Vec<u16>,
 }
 
@@ -222,7 +223,15 @@ fn octaves(schema: i8) -> &'static Octave {
                         bounds.iter().filter(|&&b| b < start).count() as u16
                     })
                     .collect();
-                Octave { bounds, below }
+                // A last "bound" of 1, above every fraction: the index reads one past the
+                // bounds without a check.
+                let mut sentinel = bounds.clone();
+                sentinel.push(1.0);
+                Octave {
+                    bounds,
+                    sentinel,
+                    below,
+                }
             })
             .collect()
     });
@@ -264,7 +273,7 @@ pub fn bucket_index(schema: i8, v: f64) -> i32 {
         let octave = octaves(schema);
         let cell = (frac.to_bits() >> (52 - CELL_BITS)) as usize & ((1 << CELL_BITS) - 1);
         let below = usize::from(octave.below[cell]);
-        let step = below + usize::from(octave.bounds.get(below).is_some_and(|&b| b < frac));
+        let step = below + usize::from(octave.sentinel[below] < frac);
         step as i32 + (exp - 1) * octave.bounds.len() as i32
     } else {
         // At schema 0 the bucket is the exponent (an exact power of two closes its bucket);
@@ -943,13 +952,8 @@ mod owned {
     pub(super) fn record(cells: &[AtomicU64; LOCAL_WORDS], v: f64) -> bool {
         let schema = cells[SCHEMA].load(Ordering::Relaxed) as i64 as i8;
         let zero_threshold = f64::from_bits(cells[ZERO_THRESHOLD].load(Ordering::Relaxed));
-        let target = if v > zero_threshold {
-            Some(slot_tag(false, bucket_index(schema, v)))
-        } else if v < -zero_threshold {
-            Some(slot_tag(true, bucket_index(schema, v)))
-        } else {
-            None // zero bucket, or NaN
-        };
+        let target = (v.abs() > zero_threshold) // false for the zero bucket and NaN
+            .then(|| slot_tag(v.is_sign_negative(), bucket_index(schema, v)));
         let slot = match target {
             Some(tag) => match find(cells, tag) {
                 Some(j) => Some((tag, j)),
