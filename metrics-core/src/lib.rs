@@ -43,6 +43,9 @@
 //!   registration and [`lint_exposition`].
 //! - Exemplars ([`Counter::inc_with_exemplar`], [`Histogram::observe_with_exemplar`]) are kept
 //!   beside the values, so plain updates do not pay for them.
+//! - Native histograms ([`NativeBuckets`], through [`Buckets::native`]) keep sparse
+//!   exponential buckets in thread-owned tables too, within a bucket limit kept by lowering
+//!   the resolution; the protobuf format carries them, the text formats the classic buckets.
 
 mod collector;
 #[doc(hidden)]
