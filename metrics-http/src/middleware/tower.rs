@@ -39,6 +39,7 @@ impl Route {
 /// `route="unmatched"`.
 ///
 /// ```
+/// # #[cfg(feature = "axum")] {
 /// use axum::{routing::get, Router};
 /// use metrics_core::Registry;
 /// use metrics_http::{HttpMetrics, RequestMetricsLayer};
@@ -47,6 +48,7 @@ impl Route {
 /// let app: Router = Router::new()
 ///     .route("/users/{id}", get(|| async { "a user" }))
 ///     .layer(RequestMetricsLayer::new(HttpMetrics::new(&registry)));
+/// # }
 /// ```
 #[derive(Debug, Clone)]
 pub struct RequestMetricsLayer {
