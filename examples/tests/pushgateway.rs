@@ -8,51 +8,28 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use common::prometheus::{free_port, get};
+use common::prometheus::{free_port, get, Daemon};
 use metrics_core::{Buckets, Registry};
 use metrics_http::{BatchJob, PushError, Pushgateway, Retry};
 use serde_json::Value;
 
 struct Gateway {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    daemon: Daemon,
 }
 
 impl Gateway {
     fn start(binary: &str) -> Gateway {
-        let port = free_port();
-        let dir =
-            std::env::temp_dir().join(format!("metrics-pushgateway-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let child = Command::new(binary)
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("pushgateway.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let gateway = Gateway { child, dir, port };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while get(port, "/-/ready").is_none() {
-            assert!(Instant::now() < deadline, "the pushgateway did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        gateway
+        let daemon = Daemon::start(binary, |port, _| {
+            vec![format!("--web.listen-address=127.0.0.1:{port}")]
+        });
+        Gateway { daemon }
     }
 
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://127.0.0.1:{}", self.daemon.port)
     }
 
     fn client(&self, job: &str, grouping: &[(&str, &str)]) -> Pushgateway {
@@ -68,7 +45,7 @@ impl Gateway {
 
     /// The groups the gateway holds.
     fn groups(&self) -> Vec<Value> {
-        let body = get(self.port, "/api/v1/metrics").expect("the gateway answers");
+        let body = get(self.daemon.port, "/api/v1/metrics").expect("the gateway answers");
         let json: Value = serde_json::from_str(&body).unwrap();
         json["data"].as_array().cloned().unwrap_or_default()
     }

@@ -8,10 +8,8 @@
 //! With `CI` set, a missing `prometheus` binary fails the test; otherwise the test says
 //! loudly that it skipped.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,6 +19,8 @@ use metrics_core::{
 use serde_json::Value;
 
 mod common;
+
+use common::prometheus::{encode_query, get, Prometheus};
 
 /// Serves `registry` on a free port; `forced` overrides negotiation. Records the format of
 /// every answer.
@@ -73,102 +73,25 @@ fn answer(
     stream.write_all(&body)
 }
 
-/// The Prometheus process and its data directory, both gone when dropped.
-struct Prometheus {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start_prometheus(binary: &str, targets: &[(&str, u16)]) -> Prometheus {
-    let dir = std::env::temp_dir().join(format!(
-        "metrics-e2e-{}-{}",
-        std::process::id(),
-        free_port()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config =
-        String::from("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n");
-    for (job, port) in targets {
-        config += &format!(
-            "  - job_name: {job}\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
-        );
-    }
-    std::fs::write(dir.join("prometheus.yml"), config).unwrap();
-    let port = free_port();
-    let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
-    let child = Command::new(binary)
-        .arg(format!(
-            "--config.file={}",
-            dir.join("prometheus.yml").display()
-        ))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--enable-feature=native-histograms,exemplar-storage")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    Prometheus { child, dir, port }
-}
-
-/// `GET path` over HTTP/1.0 (so that the answer is not chunked); the body.
-fn get(port: u16, path: &str) -> Option<String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    (head.split(' ').nth(1) == Some("200")).then(|| body.to_string())
-}
-
-fn encode_query(query: &str) -> String {
-    query
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
+    let scrape_configs: String = targets
+        .iter()
+        .map(|(job, port)| {
+            format!(
+                "  - job_name: {job}\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
+            )
         })
-        .collect()
+        .collect();
+    Prometheus::start(
+        binary,
+        &scrape_configs,
+        &["--enable-feature=native-histograms,exemplar-storage"],
+    )
 }
 
 /// Polls an instant query until it returns one sample, and returns its value.
 fn query(prometheus: &Prometheus, promql: &str) -> f64 {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let path = format!("/api/v1/query?query={}", encode_query(promql));
-        if let Some(body) = get(prometheus.port, &path) {
-            let json: Value = serde_json::from_str(&body).unwrap();
-            if let Some([sample]) = json["data"]["result"].as_array().map(Vec::as_slice) {
-                return sample["value"][1].as_str().unwrap().parse().unwrap();
-            }
-        }
-        if Instant::now() > deadline {
-            let targets = get(prometheus.port, "/api/v1/targets").unwrap_or_default();
-            panic!("no single sample for `{promql}` within 30 s; targets:\n{targets}");
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    prometheus.query_until(promql, |result| result.len() == 1)[0].1
 }
 
 /// Polls for the exemplars of a series selector; returns (labels, value) pairs.

@@ -3,12 +3,15 @@
 
 #![allow(dead_code)] // Each test crate uses its own part.
 
-pub(crate) mod prometheus;
+// The helpers that start Debian's binaries, shared with metrics-core's end-to-end tests.
+#[path = "../../../metrics-core/tests/common/mod.rs"]
+mod shared;
+#[allow(unused_imports)] // Each test crate uses its own part.
+pub(crate) use shared::{prometheus, require};
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -206,30 +209,4 @@ pub(crate) fn check_shop_metrics(
     assert!(exposition.contains(&unmatched), "{unmatched}");
     assert!(exposition.contains("http_server_active_requests{method=\"GET\"} 0\n"));
     assert!(exposition.contains("shop_orders_total{outcome=\"accepted\"} 5\n"));
-}
-
-/// `binary` if it runs here. Otherwise the test fails when `CI` is set (CI installs the
-/// package, so a missing binary is a broken setup), and says loudly that it skipped when not.
-pub(crate) fn require(binary: &'static str, package: &str) -> Option<&'static str> {
-    let found = Command::new(binary).arg("--version").output().is_ok();
-    match (found, std::env::var_os("CI").is_some()) {
-        (true, _) => Some(binary),
-        (false, true) => {
-            panic!("{binary} is missing and CI is set: install the `{package}` package")
-        }
-        (false, false) => {
-            // Around the test harness, which captures the output of tests that pass: a skip
-            // must be seen.
-            let message = format!(
-                "\n*** SKIPPED: {binary} not found (install the Debian package `{package}`) ***\n"
-            );
-            match std::fs::OpenOptions::new().write(true).open("/dev/stderr") {
-                Ok(mut tty) => {
-                    let _ = tty.write_all(message.as_bytes());
-                }
-                Err(_) => eprintln!("{message}"),
-            }
-            None
-        }
-    }
 }

@@ -1,4 +1,9 @@
-//! Shared by the tests that start real components from Debian packages.
+//! Shared by the tests that start real components from Debian packages, here and in the
+//! examples package (which includes this file by path: the workspace has no test crate).
+
+#![allow(dead_code)] // Each test crate uses its own part.
+
+pub(crate) mod prometheus;
 
 use std::io::Write;
 use std::process::Command;

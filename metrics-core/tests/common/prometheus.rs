@@ -1,21 +1,24 @@
-//! A real Prometheus (Debian package `prometheus`) for the end-to-end tests: started on a
-//! free 127.0.0.1 port with a temporary data directory, both gone when dropped.
+//! Real servers from Debian packages for the end-to-end tests (Prometheus, the
+//! Pushgateway): started on a free 127.0.0.1 port with a temporary directory, both gone
+//! when dropped.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub(crate) struct Prometheus {
+/// A Debian binary serving on a free 127.0.0.1 port, with a temporary directory for its
+/// files and its stderr log; killed and cleaned up when dropped.
+pub(crate) struct Daemon {
     child: Child,
-    dir: PathBuf,
+    pub(crate) dir: PathBuf,
     pub(crate) port: u16,
 }
 
-impl Drop for Prometheus {
+impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -31,51 +34,72 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-impl Prometheus {
-    /// Starts `binary` with `scrape_configs` (YAML list items, may be empty) and `args`.
-    pub(crate) fn start(binary: &str, scrape_configs: &str, args: &[&str]) -> Prometheus {
+impl Daemon {
+    /// Starts `binary` with the arguments `args` makes from its port and directory (where
+    /// it may write files first), and waits for `/-/ready` (at most 30 s).
+    pub(crate) fn start(binary: &str, args: impl FnOnce(u16, &Path) -> Vec<String>) -> Daemon {
+        let port = free_port();
         let dir = std::env::temp_dir().join(format!(
-            "metrics-examples-e2e-{}-{}",
-            std::process::id(),
-            free_port()
+            "metrics-e2e-{binary}-{}-{port}",
+            std::process::id()
         ));
         std::fs::create_dir_all(&dir).unwrap();
-        let config = format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n{scrape_configs}"
-        );
-        std::fs::write(dir.join("prometheus.yml"), config).unwrap();
-        let port = free_port();
-        let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
+        let args = args(port, &dir);
+        let log = std::fs::File::create(dir.join("stderr.log")).unwrap();
         let child = Command::new(binary)
-            .arg(format!(
-                "--config.file={}",
-                dir.join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .args(args)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .unwrap();
-        let prometheus = Prometheus { child, dir, port };
+        let daemon = Daemon { child, dir, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         while get(port, "/-/ready").is_none() {
             assert!(
                 Instant::now() < deadline,
-                "prometheus not ready: {}",
-                prometheus.log()
+                "{binary} not ready: {}",
+                daemon.log()
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
         }
-        prometheus
+        daemon
     }
 
     pub(crate) fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("prometheus.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
+    }
+}
+
+/// Prometheus scraping every second.
+pub(crate) struct Prometheus {
+    daemon: Daemon,
+    pub(crate) port: u16,
+}
+
+impl Prometheus {
+    /// Starts `binary` with `scrape_configs` (YAML list items, may be empty) and `args`.
+    pub(crate) fn start(binary: &str, scrape_configs: &str, args: &[&str]) -> Prometheus {
+        let daemon = Daemon::start(binary, |port, dir| {
+            let config = format!(
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n{scrape_configs}"
+            );
+            std::fs::write(dir.join("prometheus.yml"), config).unwrap();
+            let mut all = vec![
+                format!("--config.file={}", dir.join("prometheus.yml").display()),
+                format!("--storage.tsdb.path={}", dir.join("data").display()),
+                format!("--web.listen-address=127.0.0.1:{port}"),
+            ];
+            all.extend(args.iter().map(|a| a.to_string()));
+            all
+        });
+        Prometheus {
+            port: daemon.port,
+            daemon,
+        }
+    }
+
+    pub(crate) fn log(&self) -> String {
+        self.daemon.log()
     }
 
     /// The result of an instant query: each series' labels and value.
