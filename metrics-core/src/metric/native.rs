@@ -279,14 +279,21 @@ pub fn bucket_index(schema: i8, v: f64) -> i32 {
         // At schema 0 the bucket is the exponent (an exact power of two closes its bucket);
         // coarser schemas group 2^-schema of those: ceil(key / 2^-schema).
         let key = if frac == 0.5 { exp - 1 } else { exp };
-        let shift = -schema;
-        (key + (1 << shift) - 1) >> shift
+        ceil_shift(key, -schema)
     }
 }
 
-/// A bucket index at `from` as an index at the coarser `to`.
-fn coarser(key: i32, from: i8, to: i8) -> i32 {
-    let shift = from - to;
+/// Where bucket `key` of layout `from` goes at the coarser (or equal) layout `to`: its
+/// index there, or `None` for the zero bucket, which now reaches past it.
+fn rebucket(key: i32, from: Layout, to: Layout) -> Option<i32> {
+    if bucket_upper_bound(from.schema, key) <= to.zero_threshold {
+        return None;
+    }
+    Some(ceil_shift(key, from.schema - to.schema))
+}
+
+/// `ceil(key / 2^shift)`: a bucket index `shift` schemas coarser.
+fn ceil_shift(key: i32, shift: i8) -> i32 {
     (key + (1 << shift) - 1) >> shift
 }
 
@@ -437,11 +444,14 @@ impl Half {
         let to = self.layout();
         for (table, buckets) in [(&self.positive, positive), (&self.negative, negative)] {
             for &(key, n) in buckets {
-                if bucket_upper_bound(from.schema, key) <= to.zero_threshold {
-                    self.zero.fetch_add(n, Ordering::Relaxed);
-                } else {
+                match rebucket(key, from, to) {
+                    None => {
+                        self.zero.fetch_add(n, Ordering::Relaxed);
+                    }
                     // A full table (see `observe`) keeps these in count and sum only.
-                    let _ = table.add(coarser(key, from.schema, to.schema), n);
+                    Some(key) => {
+                        let _ = table.add(key, n);
+                    }
                 }
             }
         }
@@ -551,16 +561,16 @@ struct Merged {
 impl Merged {
     /// Adds a bucket read at layout `from`.
     fn bucket(&mut self, from: Layout, negative: bool, key: i32, n: u64) {
-        if bucket_upper_bound(from.schema, key) <= self.layout.zero_threshold {
-            self.zero += n;
-        } else {
-            let key = coarser(key, from.schema, self.layout.schema);
-            let side = if negative {
-                &mut self.negative
-            } else {
-                &mut self.positive
-            };
-            *side.entry(key).or_default() += n;
+        match rebucket(key, from, self.layout) {
+            None => self.zero += n,
+            Some(key) => {
+                let side = if negative {
+                    &mut self.negative
+                } else {
+                    &mut self.positive
+                };
+                *side.entry(key).or_default() += n;
+            }
         }
     }
 
@@ -668,12 +678,7 @@ impl Native {
             if let Some(mut state) = self.state.try_lock() {
                 let layout = half.layout();
                 let lowest = [half.positive.read(), half.negative.read()]
-                    .iter()
-                    .filter_map(|b| {
-                        b.first()
-                            .map(|&(k, _)| bucket_upper_bound(layout.schema, k))
-                    })
-                    .fold(f64::INFINITY, f64::min);
+                    .map(|buckets| buckets.first().map(|&(key, _)| key));
                 if let Some(change) = self.next_change(&state, layout, lowest) {
                     self.apply(&mut state, change);
                     return if change == Change::Reset {
@@ -711,10 +716,7 @@ impl Native {
         loop {
             let merged = self.read(&state);
             let lowest = [merged.positive.keys().next(), merged.negative.keys().next()]
-                .into_iter()
-                .flatten()
-                .map(|&k| bucket_upper_bound(merged.layout.schema, k))
-                .fold(f64::INFINITY, f64::min);
+                .map(|key| key.copied());
             let change = if merged.buckets() > self.config.max_buckets as usize {
                 self.next_change(&state, merged.layout, lowest)
             } else {
@@ -816,10 +818,16 @@ impl Native {
         self.apply(&mut state, Change::Reset);
     }
 
-    /// What to do about too many buckets at `layout`, whose lowest bucket's upper bound is
-    /// `lowest`: reset (if `reset_after` has passed), widen the zero bucket (if allowed that
-    /// far), lower the schema, or nothing (as coarse as it gets).
-    fn next_change(&self, state: &State, layout: Layout, lowest: f64) -> Option<Change> {
+    /// What to do about too many buckets at `layout`, whose lowest positive and negative
+    /// buckets are `lowest`: reset (if `reset_after` has passed), widen the zero bucket to the
+    /// lowest bucket's bound (if allowed that far), lower the schema, or nothing (as coarse as
+    /// it gets).
+    fn next_change(
+        &self,
+        state: &State,
+        layout: Layout,
+        lowest: [Option<i32>; 2],
+    ) -> Option<Change> {
         if self
             .config
             .reset_after
@@ -827,6 +835,11 @@ impl Native {
         {
             return Some(Change::Reset);
         }
+        let lowest = lowest
+            .into_iter()
+            .flatten()
+            .map(|key| bucket_upper_bound(layout.schema, key))
+            .fold(f64::INFINITY, f64::min);
         if layout.zero_threshold < self.config.max_zero_threshold
             && lowest <= self.config.max_zero_threshold
         {
@@ -1015,14 +1028,15 @@ mod owned {
         cells[SCHEMA].store(i64::from(layout.schema) as u64, Ordering::Relaxed);
         cells[ZERO_THRESHOLD].store(layout.zero_threshold.to_bits(), Ordering::Relaxed);
         for ((negative, key), n) in buckets {
-            if bucket_upper_bound(from.schema, key) <= layout.zero_threshold {
-                bump(&cells[ZERO], n);
-            } else {
-                let tag = slot_tag(negative, coarser(key, from.schema, layout.schema));
-                // Coarser keys are fewer than the slots they came from: there is room.
-                if let Some(j) = find(cells, tag) {
-                    cells[SLOTS + 2 * j].store(tag, Ordering::Relaxed);
-                    bump(&cells[SLOTS + 2 * j + 1], n);
+            match rebucket(key, from, layout) {
+                None => bump(&cells[ZERO], n),
+                Some(key) => {
+                    let tag = slot_tag(negative, key);
+                    // Coarser keys are fewer than the slots they came from: there is room.
+                    if let Some(j) = find(cells, tag) {
+                        cells[SLOTS + 2 * j].store(tag, Ordering::Relaxed);
+                        bump(&cells[SLOTS + 2 * j + 1], n);
+                    }
                 }
             }
         }
