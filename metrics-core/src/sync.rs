@@ -16,3 +16,27 @@ pub(crate) fn spin_yield() {
     #[cfg(not(loom))]
     std::thread::yield_now();
 }
+
+/// A cell whose contents one thread at a time may change, through a raw pointer; under loom,
+/// loom's checked cell, which reports two threads reaching it at once.
+#[cfg(loom)]
+pub(crate) use loom::cell::UnsafeCell;
+
+/// A cell whose contents one thread at a time may change, through a raw pointer; under loom,
+/// loom's checked cell, which reports two threads reaching it at once.
+#[cfg(not(loom))]
+#[derive(Debug, Default)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) fn new(value: T) -> UnsafeCell<T> {
+        UnsafeCell(std::cell::UnsafeCell::new(value))
+    }
+
+    /// Calls `f` with a pointer to the contents, as loom's cell does.
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}

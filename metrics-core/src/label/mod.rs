@@ -5,7 +5,7 @@
 //! the values it is given against the block without building anything.
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// One label value: anything that reads as text. Types with a fixed, small set of values
@@ -233,13 +233,18 @@ pub(crate) fn push_pair(block: &mut String, name: &str, value: &str) {
 /// same names, without unescaping or allocating.
 pub(crate) struct BlockMatcher<'a> {
     rest: &'a [u8],
+    plain: bool,
     ok: bool,
 }
 
 impl<'a> BlockMatcher<'a> {
-    pub(crate) fn new(block: &'a str) -> BlockMatcher<'a> {
+    /// A matcher for `block`. `plain` says that the block has no backslash, so that no value
+    /// in it was escaped: then a value matches exactly when its bytes do and it holds no `"`
+    /// (which would let it run past its own pair), checked in one pass.
+    pub(crate) fn new(block: &'a str, plain: bool) -> BlockMatcher<'a> {
         BlockMatcher {
             rest: block.as_bytes(),
+            plain,
             ok: true,
         }
     }
@@ -255,10 +260,12 @@ impl<'a> BlockMatcher<'a> {
             return;
         };
         let bytes = value.as_bytes();
-        if !bytes.iter().any(|&b| matches!(b, b'\\' | b'"' | b'\n')) {
+        if self.plain || !bytes.iter().any(|&b| matches!(b, b'\\' | b'"' | b'\n')) {
             // Stored as it is: one comparison, then the closing quote.
             match rest.get(..=bytes.len()) {
-                Some(head) if head[..bytes.len()] == *bytes && head[bytes.len()] == b'"' => {
+                Some(head)
+                    if unquoted_eq(&head[..bytes.len()], bytes) && head[bytes.len()] == b'"' =>
+                {
                     let r = &rest[bytes.len() + 1..];
                     self.rest = r.strip_prefix(b",").unwrap_or(r);
                 }
@@ -294,26 +301,156 @@ impl<'a> BlockMatcher<'a> {
     }
 }
 
-/// Hashes label values in order; `0xff` (never in UTF-8) separates them.
-pub(crate) struct ValueHasher<H> {
-    hasher: H,
+/// Whether two byte strings are equal and hold no `"`. Label values are short: two
+/// overlapping words cover most, which costs less than a call to `memcmp` and a byte loop.
+#[inline(always)]
+fn unquoted_eq(a: &[u8], b: &[u8]) -> bool {
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Whether the first `n` bytes of `w` (the rest zero) hold no quote: the classic test for
+    // a zero byte, on `w` with quotes turned into zeros.
+    #[inline(always)]
+    fn unquoted(w: u64) -> bool {
+        let x = w ^ QUOTES;
+        x.wrapping_sub(ONES) & !x & HIGHS == 0
+    }
+    #[inline(always)]
+    fn word(s: &[u8], at: usize) -> u64 {
+        u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or_default())
+    }
+    #[inline(always)]
+    fn half(s: &[u8], at: usize) -> u64 {
+        // Padded with a byte that is no quote.
+        let h = u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or_default());
+        u64::from(h) | 0x2020_2020 << 32
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        8..=16 => {
+            let (a0, a1) = (word(a, 0), word(a, n - 8));
+            a0 == word(b, 0) && a1 == word(b, n - 8) && unquoted(a0) && unquoted(a1)
+        }
+        4..=7 => {
+            let (a0, a1) = (half(a, 0), half(a, n - 4));
+            a0 == half(b, 0) && a1 == half(b, n - 4) && unquoted(a0) && unquoted(a1)
+        }
+        0..=3 => a.iter().zip(b).all(|(&x, &y)| x == y && x != b'"'),
+        _ => a == b && !a.contains(&b'"'),
+    }
 }
 
-impl<H: Hasher> ValueHasher<H> {
-    pub(crate) fn new(state: &impl BuildHasher<Hasher = H>) -> ValueHasher<H> {
+/// Whether `block` (plain: no backslash, see [`BlockMatcher::new`]) holds exactly `values`
+/// after the label names `names`: each value compared in place, no state carried between
+/// them. The straight-line form of [`BlockMatcher`] for the common case.
+#[inline(always)]
+pub(crate) fn plain_block_matches(block: &str, names: &[Box<str>], values: &[&str]) -> bool {
+    let block = block.as_bytes();
+    // Where the next pair starts; one past the end once every pair is consumed.
+    let mut at = 0;
+    for (name, value) in names.iter().zip(values) {
+        let value = value.as_bytes();
+        let start = at + name.len() + 2;
+        match block.get(start..=start + value.len()) {
+            Some(quoted)
+                if quoted[value.len()] == b'"' && unquoted_eq(&quoted[..value.len()], value) => {}
+            _ => return false,
+        }
+        // Past the closing quote and the comma.
+        at = start + value.len() + 2;
+    }
+    // No labels: nothing consumed, an empty block.
+    at.saturating_sub(1) == block.len()
+}
+
+/// Hashes label values in order, seeded per family: a folded multiply per value of up to
+/// 16 bytes (label values mostly are), mixing in the length so that value boundaries count.
+/// The values' products do not wait on each other (the processor overlaps them); they are
+/// chained by a rotation, so that order counts. Collisions only cost a comparison; the seeds
+/// keep them from being chosen from outside.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ValueHashSeed {
+    k0: u64,
+    k1: u64,
+}
+
+impl ValueHashSeed {
+    /// Fresh random seeds.
+    pub(crate) fn new() -> ValueHashSeed {
+        let state = foldhash::fast::RandomState::default();
+        ValueHashSeed {
+            k0: state.hash_one(0x243f_6a88_85a3_08d3_u64),
+            k1: state.hash_one(0x1319_8a2e_0370_7344_u64) | 1,
+        }
+    }
+}
+
+/// Hashes label values one at a time (see [`ValueHashSeed`]).
+pub(crate) struct ValueHasher {
+    seed: ValueHashSeed,
+    hash: u64,
+}
+
+/// The high and low halves of the full product, folded: the mixing step of foldhash.
+#[inline(always)]
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let full = u128::from(a) * u128::from(b);
+    (full as u64) ^ ((full >> 64) as u64)
+}
+
+impl ValueHasher {
+    pub(crate) fn new(seed: ValueHashSeed) -> ValueHasher {
         ValueHasher {
-            hasher: state.build_hasher(),
+            seed,
+            hash: seed.k0,
         }
     }
 
     #[inline]
     pub(crate) fn value(&mut self, value: &str) {
-        self.hasher.write(value.as_bytes());
-        self.hasher.write_u8(0xff);
+        let v = value.as_bytes();
+        let n = v.len();
+        let word = |at: usize| u64::from_le_bytes(v[at..at + 8].try_into().unwrap_or_default());
+        let half = |at: usize| {
+            u64::from(u32::from_le_bytes(
+                v[at..at + 4].try_into().unwrap_or_default(),
+            ))
+        };
+        let (lo, hi) = match n {
+            0 => (0, 0),
+            // First, middle and last byte: all of a value this short.
+            1..=3 => (
+                u64::from(v[0]) | u64::from(v[n / 2]) << 8 | u64::from(v[n - 1]) << 16,
+                0,
+            ),
+            4..=7 => (half(0), half(n - 4)),
+            8..=16 => (word(0), word(n - 8)),
+            _ => {
+                let mut acc = self.seed.k1;
+                for chunk in v[..n - 16].chunks(16) {
+                    let mut pair = [0u8; 16];
+                    pair[..chunk.len()].copy_from_slice(chunk);
+                    let (a, b) = pair.split_at(8);
+                    acc = folded_multiply(
+                        u64::from_le_bytes(a.try_into().unwrap_or_default()) ^ self.seed.k0 ^ acc,
+                        u64::from_le_bytes(b.try_into().unwrap_or_default()) ^ self.seed.k1,
+                    );
+                }
+                (word(n - 16) ^ acc, word(n - 8))
+            }
+        };
+        let mixed = folded_multiply(
+            lo ^ self.seed.k0,
+            hi ^ self.seed.k1 ^ (n as u64).rotate_right(8),
+        );
+        self.hash = self.hash.rotate_left(23) ^ mixed;
     }
 
     pub(crate) fn finish(&self) -> u64 {
-        self.hasher.finish()
+        self.hash
     }
 }
 
@@ -358,13 +495,124 @@ mod tests {
     }
 
     #[test]
+    fn plain_blocks_match_exactly() {
+        let mut block = String::new();
+        push_pair(&mut block, "a", "p");
+        push_pair(&mut block, "b", "qqqzz");
+        assert!(!block.contains('\\'));
+        let matches = |values: [&str; 2]| {
+            let mut m = BlockMatcher::new(&block, true);
+            m.value(1, values[0]);
+            m.value(1, values[1]);
+            m.matched()
+        };
+        assert!(matches(["p", "qqqzz"]));
+        // A value holding a quote would run into the next pair and realign the rest.
+        assert!(!matches(["p\",b=", "zz"]));
+        for v in [
+            "",
+            "q",
+            "qqq",
+            "qqqz",
+            "qqqzzz",
+            "qqqzzqqqzz",
+            "qqqzzqqqzzqqqzzq",
+        ] {
+            assert!(!matches(["p", v]), "{v}");
+        }
+        // Every length class of the word comparison, with a quote or a difference anywhere.
+        for n in 0..40 {
+            let v: String = (0..n).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            assert!(unquoted_eq(v.as_bytes(), v.as_bytes()));
+            for at in 0..n {
+                let mut w = v.clone().into_bytes();
+                w[at] = b'"';
+                assert!(!unquoted_eq(&w, &w), "quote at {at} of {n}");
+                w[at] = b'#';
+                assert!(!unquoted_eq(v.as_bytes(), &w), "difference at {at} of {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_straight_line_matcher_agrees_with_the_general_one() {
+        let values = [
+            "",
+            "a",
+            "ab",
+            "GET",
+            "POST",
+            "abcdefg",
+            "abcdefgh",
+            "/api/v1/users/x",
+            "x\"y",
+        ];
+        let names: Vec<Box<str>> = vec!["method".into(), "s".into()];
+        for v0 in values {
+            for v1 in values {
+                let mut block = String::new();
+                push_pair(&mut block, &names[0], v0);
+                push_pair(&mut block, &names[1], v1);
+                if block.contains('\\') {
+                    continue;
+                }
+                for w0 in values {
+                    for w1 in values {
+                        let mut m = BlockMatcher::new(&block, false);
+                        m.value(names[0].len(), w0);
+                        m.value(names[1].len(), w1);
+                        let expected = (v0, v1) == (w0, w1);
+                        assert_eq!(m.matched(), expected, "{block} {w0:?} {w1:?}");
+                        assert_eq!(
+                            plain_block_matches(&block, &names, &[w0, w1]),
+                            expected,
+                            "{block} {w0:?} {w1:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(plain_block_matches("", &[], &[]));
+        assert!(!plain_block_matches("a=\"b\"", &[], &[]));
+    }
+
+    #[test]
+    fn value_hashes_separate_values() {
+        let seed = ValueHashSeed::new();
+        let hash = |values: &[&str]| {
+            let mut h = ValueHasher::new(seed);
+            values.iter().for_each(|v| h.value(v));
+            h.finish()
+        };
+        let long = "/api/v1/users/12345/orders/67890";
+        let sets: [&[&str]; 9] = [
+            &["ab", "c"],
+            &["a", "bc"],
+            &["abc", ""],
+            &["", "abc"],
+            &["abc"],
+            &[long, "x"],
+            &[&long[1..], "x"],
+            &["GET", "200"],
+            &["GET", "201"],
+        ];
+        let hashes: Vec<u64> = sets.iter().map(|s| hash(s)).collect();
+        for i in 0..hashes.len() {
+            assert_eq!(hashes[i], hash(sets[i]), "stable");
+            for j in 0..i {
+                assert_ne!(hashes[i], hashes[j], "{:?} {:?}", sets[i], sets[j]);
+            }
+        }
+    }
+
+    #[test]
     fn blocks_escape_and_match() {
         let mut block = String::new();
         push_pair(&mut block, "path", "a\\b\"c\nd");
         push_pair(&mut block, "code", "200");
         assert_eq!(block, r#"path="a\\b\"c\nd",code="200""#);
         let matches = |values: [&str; 2]| {
-            let mut m = BlockMatcher::new(&block);
+            let mut m = BlockMatcher::new(&block, false);
             m.value(4, values[0]);
             m.value(4, values[1]);
             m.matched()
@@ -374,7 +622,7 @@ mod tests {
         assert!(!matches(["a\\b\"c\nd", "2000"]));
         assert!(!matches(["a\\b\"c", "200"]));
         assert!(!matches(["", ""]));
-        let mut m = BlockMatcher::new(&block);
+        let mut m = BlockMatcher::new(&block, false);
         m.value(4, "a\\b\"c\nd");
         assert!(!m.matched(), "a value left over is no match");
     }

@@ -6,9 +6,12 @@
 //!   hashing, no lock, no allocation after first use; the caller gets a reference. The type
 //!   decides, so the compiler drops the other path; the series limit still holds, counted as
 //!   slots are first used.
-//! - sparse: otherwise, a table sharded over read-write locks. A lookup hashes the values,
-//!   takes one shard's read lock for the probe and hands back a clone of the series handle,
-//!   so no lock is held once it returns. Only the first use of a label set takes a write lock.
+//! - sparse: otherwise, a table sharded over read-write locks, in front of which each thread
+//!   keeps a small cache of the series it looked up (`series_cache.rs`). A lookup hashes the
+//!   values and, on a hit, borrows the series from the thread's cache: no lock, no reference
+//!   count, no shared write. A miss takes one shard's read lock for the probe and caches the
+//!   series; only the first use of a label set takes a write lock. No lock is held once a
+//!   lookup returns.
 //!
 //! Past the series limit, new label sets share one overflow series (all values
 //! `__overflow__`) or are refused, and every refusal is counted. Memory stays bounded
@@ -26,7 +29,10 @@ use parking_lot::RwLock;
 
 use crate::encode::{Encoder, FamilyDesc};
 use crate::error::LabelError;
-use crate::label::{push_pair, BlockMatcher, DynLabels, LabelSet, ValueHasher};
+use crate::label::{
+    plain_block_matches, push_pair, BlockMatcher, DynLabels, LabelSet, ValueHashSeed, ValueHasher,
+};
+use crate::metric::series_cache::{Pinned, SeriesCaches};
 use crate::metric::Metric;
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -102,6 +108,8 @@ pub(crate) struct FamilyCells<L, M: Metric> {
     /// One slot per label set when the family is dense, else empty.
     dense: Box<[DenseSlot<M>]>,
     sparse: Sparse<M>,
+    /// Per-thread caches in front of `sparse`.
+    cache: SeriesCaches<Entry<M>>,
     overflow_series: OnceLock<M>,
     rejected: OnceLock<M>,
     refused: AtomicU64,
@@ -122,14 +130,16 @@ struct DenseSeries<M> {
 
 /// A series found in a family: dereferences to the metric.
 ///
-/// It borrows the family when the family is dense and owns a handle otherwise; either way no
-/// lock is held. [`into_owned`](Series::into_owned) keeps a handle for later.
+/// It borrows the family (a dense slot, or the calling thread's cache of looked-up series) or,
+/// rarely, owns a handle; either way no lock is held, and it may be sent to another thread.
+/// [`into_owned`](Series::into_owned) keeps a handle for later.
 pub struct Series<'a, M> {
     inner: SeriesRef<'a, M>,
 }
 
 enum SeriesRef<'a, M> {
     Borrowed(&'a M),
+    Cached(Pinned<'a, Entry<M>>),
     Owned(M),
 }
 
@@ -146,11 +156,18 @@ impl<'a, M: Clone> Series<'a, M> {
         }
     }
 
+    fn cached(entry: Pinned<'a, Entry<M>>) -> Self {
+        Series {
+            inner: SeriesRef::Cached(entry),
+        }
+    }
+
     /// A handle to keep: updates through it reach the family's series for as long as the
     /// series is not removed.
     pub fn into_owned(self) -> M {
         match self.inner {
             SeriesRef::Borrowed(m) => m.clone(),
+            SeriesRef::Cached(entry) => entry.metric.clone(),
             SeriesRef::Owned(m) => m,
         }
     }
@@ -162,6 +179,7 @@ impl<M> Deref for Series<'_, M> {
     fn deref(&self) -> &M {
         match &self.inner {
             SeriesRef::Borrowed(m) => m,
+            SeriesRef::Cached(entry) => &entry.metric,
             SeriesRef::Owned(m) => m,
         }
     }
@@ -196,6 +214,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
                 config,
                 dense,
                 sparse: Sparse::new(),
+                cache: SeriesCaches::new(!Self::DENSE),
                 overflow_series: OnceLock::new(),
                 rejected: OnceLock::new(),
                 refused: AtomicU64::new(0),
@@ -216,13 +235,13 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
         let found = if Self::DENSE {
             self.try_get(labels)
         } else {
-            // The common case, a series that exists, without building a `Result`.
+            // The common case, a series this thread looked up before, without a `Result`.
             let hash = f.hash_labels(labels);
-            let matches = |block: &str| f.matches(block, |visit| labels.visit(visit));
-            if let Some(metric) = f.sparse.find(hash, &matches) {
-                return Series::owned(metric);
+            let matches = |e: &Entry<M>| f.matches(e, |visit| labels.visit(visit));
+            if let Some(entry) = f.cache.find(hash, |e| e.is(hash, matches)) {
+                return Series::cached(entry);
             }
-            f.sparse_miss(hash, matches, || f.block(|visit| labels.visit(visit)))
+            f.sparse_lookup(hash, matches, || f.block(|visit| labels.visit(visit)))
         };
         found.unwrap_or_else(|_| Series::borrowed(f.rejected()))
     }
@@ -255,7 +274,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
         let f = &*self.inner;
         f.sparse_series(
             f.hash_labels(labels),
-            |block| f.matches(block, |visit| labels.visit(visit)),
+            |e| f.matches(e, |visit| labels.visit(visit)),
             || f.block(|visit| labels.visit(visit)),
         )
     }
@@ -270,8 +289,8 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
                 .get(labels.dense_index())
                 .is_some_and(|slot| f.remove_dense(slot));
         }
-        f.sparse.remove(f.hash_labels(labels), |block| {
-            f.matches(block, |visit| labels.visit(visit))
+        f.sparse.remove(f.hash_labels(labels), |e| {
+            f.matches(e, |visit| labels.visit(visit))
         })
     }
 }
@@ -290,13 +309,16 @@ impl<M: Metric> Family<DynLabels, M> {
         if values.len() != f.spec.label_names.len() {
             wrong_arity(f.check_arity(values));
         }
-        // The common case, a series that exists, without building a `Result`.
+        // The common case, a series this thread looked up before, without a `Result`.
         let hash = f.sparse.hash_values(values);
-        let matches = |block: &str| f.matches_values(block, values);
-        if let Some(metric) = f.sparse.find(hash, &matches) {
-            return Series::owned(metric);
+        if let Some(entry) = f
+            .cache
+            .find(hash, |e| e.is(hash, |e| f.matches_values(e, values)))
+        {
+            return Series::cached(entry);
         }
-        f.sparse_miss(hash, matches, || {
+        let matches = |e: &Entry<M>| f.matches_values(e, values);
+        f.sparse_lookup(hash, matches, || {
             f.block(|visit| values.iter().for_each(|v| visit(v)))
         })
         .unwrap_or_else(|_| Series::borrowed(f.rejected()))
@@ -313,7 +335,7 @@ impl<M: Metric> Family<DynLabels, M> {
         f.check_arity(values)?;
         f.sparse_series(
             f.sparse.hash_values(values),
-            |block| f.matches_values(block, values),
+            |e| f.matches_values(e, values),
             || f.block(|visit| values.iter().for_each(|v| visit(v))),
         )
     }
@@ -325,8 +347,8 @@ impl<M: Metric> Family<DynLabels, M> {
     pub fn remove_label_values(&self, values: &[&str]) -> Result<bool, LabelError> {
         let f = &*self.inner;
         f.check_arity(values)?;
-        Ok(f.sparse.remove(f.sparse.hash_values(values), |block| {
-            f.matches_values(block, values)
+        Ok(f.sparse.remove(f.sparse.hash_values(values), |e| {
+            f.matches_values(e, values)
         }))
     }
 }
@@ -431,33 +453,41 @@ impl<L, M: Metric> FamilyCells<L, M> {
     fn sparse_series(
         &self,
         hash: u64,
-        matches: impl Fn(&str) -> bool,
+        matches: impl Fn(&Entry<M>) -> bool,
         block: impl FnOnce() -> String,
     ) -> Result<Series<'_, M>, LabelError> {
-        match self.sparse.find(hash, &matches) {
-            Some(metric) => Ok(Series::owned(metric)),
-            None => self.sparse_miss(hash, matches, block),
+        match self.cache.find(hash, |e| e.is(hash, &matches)) {
+            Some(entry) => Ok(Series::cached(entry)),
+            None => self.sparse_lookup(hash, matches, block),
         }
     }
 
-    /// After a probe found nothing: insert the series (the write lock re-checks), or meet
-    /// the limit.
-    #[cold]
+    /// After the thread's cache missed: the table (inserting the series if it is new, the
+    /// write lock re-checking), then the cache keeps what was found; or the limit is met.
     #[inline(never)]
-    fn sparse_miss(
+    fn sparse_lookup(
         &self,
         hash: u64,
-        matches: impl Fn(&str) -> bool,
+        matches: impl Fn(&Entry<M>) -> bool,
         block: impl FnOnce() -> String,
     ) -> Result<Series<'_, M>, LabelError> {
-        let make = || M::from_config(&self.config);
-        match self
-            .sparse
-            .insert(hash, &matches, block, make, self.spec.limit)
-        {
-            Some(metric) => Ok(Series::owned(metric)),
-            None => self.full().map(Series::borrowed),
-        }
+        let entry = match self.sparse.find(hash, &matches) {
+            Some(entry) => entry,
+            None => {
+                let make = || M::from_config(&self.config);
+                match self
+                    .sparse
+                    .insert(hash, &matches, block, make, self.spec.limit)
+                {
+                    Some(entry) => entry,
+                    None => return self.full().map(Series::borrowed),
+                }
+            }
+        };
+        Ok(match self.cache.keep(hash, entry) {
+            Ok(pinned) => Series::cached(pinned),
+            Err(entry) => Series::owned(entry.metric.clone()),
+        })
     }
 
     #[cold]
@@ -490,10 +520,10 @@ impl<L, M: Metric> FamilyCells<L, M> {
         block
     }
 
-    /// Whether `block` holds the values `visit` gives.
+    /// Whether the series has the values `visit` gives.
     #[inline]
-    fn matches(&self, block: &str, visit: impl FnOnce(&mut dyn FnMut(&str))) -> bool {
-        let mut matcher = BlockMatcher::new(block);
+    fn matches(&self, entry: &Entry<M>, visit: impl FnOnce(&mut dyn FnMut(&str))) -> bool {
+        let mut matcher = BlockMatcher::new(&entry.block, entry.plain);
         let mut names = self.spec.label_names.iter();
         visit(&mut |value| matcher.value(names.next().map_or(0, |n| n.len()), value));
         matcher.matched()
@@ -504,15 +534,18 @@ impl<L, M: Metric> FamilyCells<L, M> {
     where
         L: LabelSet,
     {
-        let mut hasher = ValueHasher::new(&self.sparse.hasher);
+        let mut hasher = ValueHasher::new(self.sparse.seed);
         labels.visit(&mut |v| hasher.value(v));
         hasher.finish()
     }
 
-    /// Whether `block` holds `values`: [`matches`](Self::matches) without the visitor.
-    #[inline]
-    fn matches_values(&self, block: &str, values: &[&str]) -> bool {
-        let mut matcher = BlockMatcher::new(block);
+    /// Whether the series has `values`: [`matches`](Self::matches) without the visitor.
+    #[inline(always)]
+    fn matches_values(&self, entry: &Entry<M>, values: &[&str]) -> bool {
+        if entry.plain {
+            return plain_block_matches(&entry.block, &self.spec.label_names, values);
+        }
+        let mut matcher = BlockMatcher::new(&entry.block, entry.plain);
         for (name, value) in self.spec.label_names.iter().zip(values) {
             matcher.value(name.len(), value);
         }
@@ -566,16 +599,17 @@ fn wrong_arity(checked: Result<(), LabelError>) {
 struct Sparse<M> {
     shards: Box<[CachePadded<RwLock<Shard<M>>>]>,
     len: AtomicUsize,
-    hasher: foldhash::fast::RandomState,
+    seed: ValueHashSeed,
     born: Instant,
 }
 
 const SHARDS: usize = 16;
 
-/// Series in a stable order (a slab) and a table of their positions.
+/// Series in a stable order (a slab) and a table of their positions. Series are `Arc`s
+/// because threads' caches hold them too.
 struct Shard<M> {
     index: HashTable<u32>,
-    slots: Vec<Option<Entry<M>>>,
+    slots: Vec<Option<Arc<Entry<M>>>>,
     free: Vec<u32>,
 }
 
@@ -589,13 +623,25 @@ impl<M> Default for Shard<M> {
     }
 }
 
-struct Entry<M> {
+pub(crate) struct Entry<M> {
     hash: u64,
     block: Box<str>,
     metric: M,
     /// What the last scrape saw, packed in one cell: the metric's fingerprint folded to 24
     /// bits, and when (ms since `born`, 40 bits: 34 years) it last changed.
     seen: AtomicU64,
+    /// Set when the series leaves the table, so that threads' caches stop handing it out.
+    removed: AtomicBool,
+    /// Whether no value in `block` needed escaping (see [`BlockMatcher::new`]).
+    plain: bool,
+}
+
+impl<M> Entry<M> {
+    /// Whether this is the live series that `matches`.
+    #[inline(always)]
+    fn is(&self, hash: u64, matches: impl Fn(&Entry<M>) -> bool) -> bool {
+        self.hash == hash && !self.removed.load(Ordering::Relaxed) && matches(self)
+    }
 }
 
 const SEEN_MS_BITS: u32 = 40;
@@ -612,14 +658,14 @@ impl<M: Metric> Sparse<M> {
                 .map(|_| CachePadded::new(RwLock::new(Shard::default())))
                 .collect(),
             len: AtomicUsize::new(0),
-            hasher: foldhash::fast::RandomState::default(),
+            seed: ValueHashSeed::new(),
             born: Instant::now(),
         }
     }
 
     #[inline]
     fn hash_values(&self, values: &[&str]) -> u64 {
-        let mut hasher = ValueHasher::new(&self.hasher);
+        let mut hasher = ValueHasher::new(self.seed);
         values.iter().for_each(|v| hasher.value(v));
         hasher.finish()
     }
@@ -632,27 +678,27 @@ impl<M: Metric> Sparse<M> {
     }
 
     #[inline]
-    fn find(&self, hash: u64, matches: &impl Fn(&str) -> bool) -> Option<M> {
+    fn find(&self, hash: u64, matches: &impl Fn(&Entry<M>) -> bool) -> Option<Arc<Entry<M>>> {
         let shard = self.shard(hash).read();
         shard
             .find(hash, matches)
-            .map(|i| shard.entry(i).metric.clone())
+            .map(|i| Arc::clone(shard.entry(i)))
     }
 
     fn insert(
         &self,
         hash: u64,
-        matches: &impl Fn(&str) -> bool,
+        matches: &impl Fn(&Entry<M>) -> bool,
         block: impl FnOnce() -> String,
         make: impl FnOnce() -> M,
         limit: usize,
-    ) -> Option<M> {
+    ) -> Option<Arc<Entry<M>>> {
         if self.len.load(Ordering::Relaxed) >= limit {
             return None;
         }
         let mut shard = self.shard(hash).write();
         if let Some(i) = shard.find(hash, matches) {
-            return Some(shard.entry(i).metric.clone());
+            return Some(Arc::clone(shard.entry(i)));
         }
         if self.len.fetch_add(1, Ordering::Relaxed) >= limit {
             self.len.fetch_sub(1, Ordering::Relaxed);
@@ -660,16 +706,20 @@ impl<M: Metric> Sparse<M> {
         }
         let metric = make();
         let now = self.now_ms();
-        shard.insert(Entry {
+        let block = block().into_boxed_str();
+        let entry = Arc::new(Entry {
             hash,
-            block: block().into_boxed_str(),
+            plain: !block.contains('\\'),
+            block,
             seen: AtomicU64::new(pack_seen(metric.fingerprint(), now)),
-            metric: metric.clone(),
+            metric,
+            removed: AtomicBool::new(false),
         });
-        Some(metric)
+        shard.insert(Arc::clone(&entry));
+        Some(entry)
     }
 
-    fn remove(&self, hash: u64, matches: impl Fn(&str) -> bool) -> bool {
+    fn remove(&self, hash: u64, matches: impl Fn(&Entry<M>) -> bool) -> bool {
         let mut shard = self.shard(hash).write();
         match shard.find(hash, &matches) {
             Some(i) => {
@@ -684,7 +734,7 @@ impl<M: Metric> Sparse<M> {
     fn clear(&self) {
         for shard in self.shards.iter() {
             let mut shard = shard.write();
-            let removed = shard.slots.iter().filter(|s| s.is_some()).count();
+            let removed = shard.slots.iter().flatten().map(|e| e.retire()).count();
             *shard = Shard::default();
             self.len.fetch_sub(removed, Ordering::Relaxed);
         }
@@ -727,6 +777,13 @@ impl<M: Metric> Sparse<M> {
     }
 }
 
+impl<M> Entry<M> {
+    /// Marks the series as gone from the table.
+    fn retire(&self) {
+        self.removed.store(true, Ordering::Relaxed);
+    }
+}
+
 impl<M: Metric> Entry<M> {
     /// Milliseconds since the value last changed, as seen by scrapes.
     fn idle_for(&self, now: u64) -> u64 {
@@ -742,24 +799,24 @@ impl<M: Metric> Entry<M> {
 
 impl<M> Shard<M> {
     #[inline]
-    fn find(&self, hash: u64, matches: &impl Fn(&str) -> bool) -> Option<u32> {
+    fn find(&self, hash: u64, matches: &impl Fn(&Entry<M>) -> bool) -> Option<u32> {
         let slots = &self.slots;
         self.index
             .find(hash, |&i| {
                 slots[i as usize]
                     .as_ref()
-                    .is_some_and(|e| e.hash == hash && matches(&e.block))
+                    .is_some_and(|e| e.hash == hash && matches(e))
             })
             .copied()
     }
 
-    fn entry(&self, i: u32) -> &Entry<M> {
+    fn entry(&self, i: u32) -> &Arc<Entry<M>> {
         self.slots[i as usize]
             .as_ref()
             .expect("the index points at live slots only")
     }
 
-    fn insert(&mut self, entry: Entry<M>) {
+    fn insert(&mut self, entry: Arc<Entry<M>>) {
         let hash = entry.hash;
         let i = match self.free.pop() {
             Some(i) => {
@@ -781,6 +838,7 @@ impl<M> Shard<M> {
         let Some(entry) = self.slots[i as usize].take() else {
             return;
         };
+        entry.retire();
         if let Ok(found) = self.index.find_entry(entry.hash, |&j| j == i) {
             found.remove();
         }

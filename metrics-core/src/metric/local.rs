@@ -38,13 +38,18 @@ struct Arena {
     pages: [OnceLock<Page>; FAN],
     /// Whether several threads write this arena (then with atomic adds).
     shared: bool,
+    /// The arena's place among [`Arenas::all`]: a small number that names the leasing thread
+    /// (see [`thread_slot`]); `None` for the shared arena.
+    #[cfg_attr(loom, allow(dead_code))]
+    slot: Option<usize>,
 }
 
 impl Arena {
-    fn new(shared: bool) -> &'static Arena {
+    fn new(slot: Option<usize>) -> &'static Arena {
         Box::leak(Box::new(Arena {
             pages: [const { OnceLock::new() }; FAN],
-            shared,
+            shared: slot.is_none(),
+            slot,
         }))
     }
 
@@ -101,7 +106,7 @@ static ARENAS: LazyLock<Arenas> = LazyLock::new(|| Arenas {
     all: [const { OnceLock::new() }; MAX_ARENAS],
     len: AtomicUsize::new(0),
     idle: Mutex::new(Vec::new()),
-    shared: Arena::new(true),
+    shared: Arena::new(None),
 });
 
 impl Arenas {
@@ -114,7 +119,7 @@ impl Arenas {
         if n == MAX_ARENAS {
             return self.shared;
         }
-        let arena = Arena::new(false);
+        let arena = Arena::new(Some(n));
         // Published under the `idle` lock, so `n` is ours.
         let _ = self.all[n].set(arena);
         self.len.store(n + 1, Ordering::Release);
@@ -161,6 +166,26 @@ fn arena() -> &'static Arena {
         None => lease(),
     }
 }
+
+/// A number that names the calling thread among the threads alive now, below
+/// [`MAX_THREAD_SLOTS`]: the index of the arena it leases. `None` for a thread that shares
+/// the overflow arena or is being torn down. When a thread ends, its slot passes to a later
+/// thread, after everything the first one did (the hand-over goes through a lock).
+#[inline]
+#[cfg_attr(loom, allow(dead_code))]
+pub(crate) fn thread_slot() -> Option<usize> {
+    arena().slot
+}
+
+/// [`thread_slot`] without leasing an arena to a thread that has none yet.
+#[inline]
+#[cfg_attr(loom, allow(dead_code))]
+pub(crate) fn current_thread_slot() -> Option<usize> {
+    ARENA.with(Cell::get).and_then(|arena| arena.slot)
+}
+
+/// Thread slots are below this.
+pub(crate) const MAX_THREAD_SLOTS: usize = MAX_ARENAS;
 
 #[cold]
 fn lease() -> &'static Arena {

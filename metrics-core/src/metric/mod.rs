@@ -7,6 +7,7 @@ pub(crate) mod gauge;
 pub(crate) mod histogram;
 pub(crate) mod local;
 pub(crate) mod native;
+pub(crate) mod series_cache;
 pub(crate) mod state_set;
 
 use std::fmt;

@@ -1,0 +1,172 @@
+//! Lookups by label values go through a per-thread cache of series (`series_cache.rs`): it
+//! must never hand out a series that left the family, never mix two label sets up, and keep
+//! counts exact across threads, evictions and references held or sent elsewhere.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use metrics_core::{Counter, DynLabels, Family, Opts, Registry, Series};
+
+fn assert_send_sync<T: Send + Sync>() {}
+
+/// Every sample of `registry` with its labels, keyed `name{labels}`.
+fn values(registry: &Registry) -> HashMap<String, f64> {
+    registry
+        .samples()
+        .into_iter()
+        .map(|s| {
+            let labels: Vec<String> = s.labels.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            (format!("{}{{{}}}", s.name, labels.join(",")), s.value)
+        })
+        .collect()
+}
+
+fn family(registry: &Registry) -> Family<DynLabels, Counter> {
+    registry.family(Opts::new("lookups_total", "Lookups.").labels(&["route", "code"]))
+}
+
+#[test]
+fn series_can_be_sent_and_shared() {
+    assert_send_sync::<Series<'static, Counter>>();
+    let registry = Registry::new();
+    let family = family(&registry);
+    let series = family.with_label_values(&["/a", "200"]);
+    std::thread::scope(|s| {
+        s.spawn(move || series.inc());
+    });
+    // Returned on another thread, the series stays cached and exact.
+    family.with_label_values(&["/a", "200"]).inc();
+    assert_eq!(family.with_label_values(&["/a", "200"]).get(), 2.0);
+}
+
+#[test]
+fn a_removed_series_is_not_handed_out_again() {
+    let registry = Registry::new();
+    let family = family(&registry);
+    family.with_label_values(&["/a", "200"]).inc_by(3);
+    assert!(family.remove_label_values(&["/a", "200"]).unwrap());
+    assert_eq!(family.with_label_values(&["/a", "200"]).get(), 0.0);
+    family.with_label_values(&["/a", "200"]).inc();
+    assert_eq!(values(&registry)["lookups_total{route=/a,code=200}"], 1.0);
+
+    family.with_label_values(&["/b", "500"]).inc();
+    family.clear();
+    assert_eq!(family.with_label_values(&["/b", "500"]).get(), 0.0);
+    assert_eq!(family.len(), 1);
+}
+
+#[test]
+fn an_expired_series_is_not_handed_out_again() {
+    let registry = Registry::new();
+    let family: Family<DynLabels, Counter> = registry.family(
+        Opts::new("sessions_total", "Sessions.")
+            .labels(&["user"])
+            .expire_after(Duration::from_millis(30)),
+    );
+    family.with_label_values(&["ann"]).inc_by(5);
+    registry.samples();
+    std::thread::sleep(Duration::from_millis(80));
+    assert!(registry.samples().is_empty(), "expired at this scrape");
+    assert_eq!(family.with_label_values(&["ann"]).get(), 0.0);
+    family.with_label_values(&["ann"]).inc();
+    assert_eq!(values(&registry)["sessions_total{user=ann}"], 1.0);
+}
+
+#[test]
+fn a_series_held_through_evictions_and_removal_stays_usable() {
+    let registry = Registry::new();
+    let family = family(&registry);
+    let held = family.with_label_values(&["/held", "200"]);
+    held.inc();
+    // Far more label sets than a thread's cache holds: the held series is evicted from it.
+    for i in 0..500 {
+        family.with_label_values(&[&format!("/r{i}"), "200"]).inc();
+    }
+    assert!(family.remove_label_values(&["/held", "200"]).unwrap());
+    held.inc();
+    assert_eq!(
+        held.get(),
+        2.0,
+        "a removed series still counts for whoever holds it"
+    );
+    drop(held);
+    assert_eq!(family.with_label_values(&["/held", "200"]).get(), 0.0);
+    let all = values(&registry);
+    for i in 0..500 {
+        assert_eq!(all[&format!("lookups_total{{route=/r{i},code=200}}")], 1.0);
+    }
+}
+
+#[test]
+fn values_that_differ_only_in_escaping_or_boundaries_are_different_series() {
+    let registry = Registry::new();
+    let family = family(&registry);
+    let sets: [[&str; 2]; 8] = [
+        ["ab", "c"],
+        ["a", "bc"],
+        ["a\"", "b"],
+        ["a\\\"", "b"],
+        ["a\",code=\"b", "c"],
+        ["", "abc"],
+        ["abc", ""],
+        ["a\nb", "c"],
+    ];
+    for (i, set) in sets.iter().enumerate() {
+        family.with_label_values(set).inc_by(i as u64 + 1);
+    }
+    for (i, set) in sets.iter().enumerate() {
+        assert_eq!(
+            family.with_label_values(set).get(),
+            i as f64 + 1.0,
+            "{set:?}"
+        );
+    }
+    assert_eq!(family.len(), sets.len());
+}
+
+#[test]
+fn counts_stay_exact_across_threads_evictions_and_held_references() {
+    const THREADS: usize = 4;
+    const ROUTES: usize = 300;
+    const ROUNDS: u64 = 20;
+    let registry = Registry::new();
+    let family = family(&registry);
+    let typed: Family<(String, u16), Counter> =
+        registry.family(Opts::new("typed_total", "Typed.").labels(&["route", "code"]));
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (family, typed) = (&family, &typed);
+            s.spawn(move || {
+                // One reference held all along, one handed to another thread each round.
+                let held = family.with_label_values(&["/held", "200"]);
+                for _ in 0..ROUNDS {
+                    for r in 0..ROUTES {
+                        let route = format!("/r{}", (r + t * 7) % ROUTES);
+                        family.with_label_values(&[&route, "200"]).inc();
+                        typed.get(&(route, 200)).inc();
+                    }
+                    held.inc();
+                    let lent = family.with_label_values(&["/lent", "500"]);
+                    std::thread::scope(|s| {
+                        s.spawn(move || lent.inc());
+                    });
+                }
+            });
+        }
+    });
+    let all = values(&registry);
+    let expected = (THREADS as u64 * ROUNDS) as f64;
+    for r in 0..ROUTES {
+        assert_eq!(
+            all[&format!("lookups_total{{route=/r{r},code=200}}")],
+            expected
+        );
+        assert_eq!(
+            all[&format!("typed_total{{route=/r{r},code=200}}")],
+            expected
+        );
+    }
+    assert_eq!(all["lookups_total{route=/held,code=200}"], expected);
+    assert_eq!(all["lookups_total{route=/lent,code=500}"], expected);
+    assert_eq!(family.len(), ROUTES + 2);
+}
