@@ -171,8 +171,36 @@ fn exemplar_overhead(c: &mut Criterion) {
     group.finish();
 }
 
+/// What the machine charges for the shapes our hot paths are made of, to read the figures
+/// above against: a plain add to a cell whose address comes from loads (a thread-owned cell,
+/// found through the thread's arena), the same add through a pointer the loop keeps, and the
+/// locked add that every peer's counter pays.
+fn floor(c: &mut Criterion) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let cells: Box<[AtomicU64]> = (0..1024).map(|_| AtomicU64::new(0)).collect();
+    let chunk: Box<&[AtomicU64]> = Box::new(&cells);
+    let mut group = c.benchmark_group("core_floor");
+    group.bench_function("add_through_loaded_address", |b| {
+        b.iter(|| {
+            let cell = &black_box(&*chunk)[black_box(517)];
+            cell.store(cell.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        })
+    });
+    group.bench_function("add_through_kept_pointer", |b| {
+        b.iter(|| {
+            let cell = black_box(&cells[517]);
+            cell.store(cell.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        })
+    });
+    group.bench_function("locked_add", |b| {
+        b.iter(|| black_box(&cells[517]).fetch_add(1, Ordering::Relaxed))
+    });
+    group.finish();
+}
+
 criterion_group!(
     hot_paths,
+    floor,
     counter_inc,
     labeled_fixed_inc,
     derive_overhead,
