@@ -22,7 +22,7 @@ use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
 use crate::metric::local::MAX_THREAD_SLOTS;
-use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use crate::sync::{AtomicBool, AtomicUsize, Ordering, UnsafeCell};
 
 #[cfg(not(loom))]
 use crate::metric::local::{current_thread_slot, thread_slot};
@@ -88,6 +88,9 @@ pub(crate) struct ThreadCache<T> {
     borrowed: AtomicUsize,
     /// References returned on other threads.
     returned: AtomicUsize,
+    /// Whether the graveyard holds series (owner only), so that returning a reference looks
+    /// at no more than this while it is empty.
+    graves: AtomicBool,
     held: UnsafeCell<Held<T>>,
 }
 
@@ -110,6 +113,7 @@ impl<T> ThreadCache<T> {
             owner,
             borrowed: AtomicUsize::new(0),
             returned: AtomicUsize::new(0),
+            graves: AtomicBool::new(false),
             held: UnsafeCell::new(Held {
                 ways: [const { None }; WAYS],
                 graveyard: Vec::new(),
@@ -153,9 +157,13 @@ impl<T> ThreadCache<T> {
             }
             let old = held.ways[way(hash)].replace(node);
             if lent {
-                held.graveyard.extend(old);
+                if old.is_some() {
+                    held.graveyard.extend(old);
+                    self.graves.store(true, Ordering::Relaxed);
+                }
                 return Ok(Vec::new());
             }
+            self.graves.store(false, Ordering::Relaxed);
             // Nothing is lent: the evicted node and the graveyard can go.
             let mut freed = std::mem::take(&mut held.graveyard);
             freed.extend(old);
@@ -182,28 +190,39 @@ impl<T> ThreadCache<T> {
         self.borrowed.load(Ordering::Relaxed) != self.returned.load(Ordering::Acquire)
     }
 
+    /// Takes a reference back. Small enough to inline where a series is dropped: the rest is
+    /// out of line.
     #[inline]
     fn release(&self) {
-        if current_thread_slot() == Some(self.owner) {
-            let borrowed = self.borrowed.load(Ordering::Relaxed).wrapping_sub(1);
-            self.borrowed.store(borrowed, Ordering::Relaxed);
-            if borrowed == self.returned.load(Ordering::Acquire) {
-                self.bury();
-            }
-        } else {
-            self.returned.fetch_add(1, Ordering::Release);
+        if current_thread_slot() != Some(self.owner) {
+            return self.release_elsewhere();
+        }
+        let borrowed = self.borrowed.load(Ordering::Relaxed).wrapping_sub(1);
+        self.borrowed.store(borrowed, Ordering::Relaxed);
+        if self.graves.load(Ordering::Relaxed) {
+            self.bury();
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn release_elsewhere(&self) {
+        self.returned.fetch_add(1, Ordering::Release);
+    }
+
     /// Frees the graveyard once nothing is lent. Owner only.
-    #[inline]
+    #[cold]
+    #[inline(never)]
     fn bury(&self) {
+        if self.lent() {
+            return;
+        }
+        self.graves.store(false, Ordering::Relaxed);
         // SAFETY: only the owning thread calls this (`release` checked).
         #[allow(unsafe_code)]
-        let freed = self.held.with_mut(|held| unsafe {
-            let graveyard = &mut (*held).graveyard;
-            (!graveyard.is_empty()).then(|| std::mem::take(graveyard))
-        });
+        let freed = self
+            .held
+            .with_mut(|held| unsafe { std::mem::take(&mut (*held).graveyard) });
         drop(freed);
     }
 }
