@@ -142,6 +142,9 @@ thread_local! {
     static ARENA: Cell<Option<&'static Arena>> = const { Cell::new(None) };
     /// Set once the thread writes the shared arena: past [`MAX_ARENAS`], or being torn down.
     static SHARES: Cell<bool> = const { Cell::new(false) };
+    /// The owned arena's slot (see [`thread_slot`]), `NO_SLOT` while there is none: kept
+    /// apart so that reading it follows no pointer.
+    static SLOT: Cell<usize> = const { Cell::new(NO_SLOT) };
     /// Returns the arena to the pool when the thread ends.
     static LEASE: Lease = const { Lease };
 }
@@ -152,6 +155,7 @@ impl Drop for Lease {
     fn drop(&mut self) {
         // Whatever the thread's remaining destructors count goes to the shared arena.
         let _ = SHARES.try_with(|s| s.set(true));
+        SLOT.with(|s| s.set(NO_SLOT));
         if let Some(arena) = ARENA.with(Cell::take) {
             ARENAS.idle.lock().push(arena);
         }
@@ -175,15 +179,20 @@ fn owned_arena() -> Option<&'static Arena> {
 #[inline]
 #[cfg_attr(loom, allow(dead_code))]
 pub(crate) fn thread_slot() -> Option<usize> {
-    owned_arena().map(|arena| arena.slot)
+    match SLOT.with(Cell::get) {
+        NO_SLOT => owned_arena().map(|arena| arena.slot),
+        slot => Some(slot),
+    }
 }
 
 /// [`thread_slot`] without leasing an arena to a thread that has none yet.
 #[inline]
 #[cfg_attr(loom, allow(dead_code))]
 pub(crate) fn current_thread_slot() -> Option<usize> {
-    ARENA.with(Cell::get).map(|arena| arena.slot)
+    Some(SLOT.with(Cell::get)).filter(|&slot| slot != NO_SLOT)
 }
+
+const NO_SLOT: usize = usize::MAX;
 
 /// Thread slots are below this.
 pub(crate) const MAX_THREAD_SLOTS: usize = MAX_ARENAS;
@@ -204,6 +213,7 @@ fn lease() -> Option<&'static Arena> {
         return None;
     }
     ARENA.with(|a| a.set(Some(arena)));
+    SLOT.with(|s| s.set(arena.slot));
     Some(arena)
 }
 

@@ -50,26 +50,39 @@ type Page<T> = [OnceLock<Box<ThreadCache<T>>>; FAN];
 
 /// The caches of one family, one per thread slot, made on a thread's first lookup.
 pub(crate) struct SeriesCaches<T> {
-    /// Empty for families that look up nothing by hash (dense ones): no memory spent.
-    pages: Box<[OnceLock<Box<Page<T>>>]>,
+    /// The first `FAN` slots' caches, reached directly: most processes have fewer threads
+    /// than that doing lookups. `None` for families that look up nothing by hash (dense ones).
+    first: Option<Box<Page<T>>>,
+    /// The other slots' caches, a page at a time.
+    rest: Box<[OnceLock<Box<Page<T>>>]>,
 }
 
 impl<T> SeriesCaches<T> {
     /// Caches for a hashed family, or none (`enabled == false`) for a dense one.
     pub(crate) fn new(enabled: bool) -> SeriesCaches<T> {
-        let pages = if enabled { FAN } else { 0 };
+        let rest = if enabled { FAN - 1 } else { 0 };
         SeriesCaches {
-            pages: (0..pages).map(|_| OnceLock::new()).collect(),
+            first: enabled.then(|| Box::new([const { OnceLock::new() }; FAN])),
+            rest: (0..rest).map(|_| OnceLock::new()).collect(),
         }
     }
 
     #[inline]
     fn of(&self, slot: usize) -> Option<&ThreadCache<T>> {
-        let page = self
-            .pages
-            .get(slot / FAN)?
-            .get_or_init(|| Box::new([const { OnceLock::new() }; FAN]));
+        let page = match slot.checked_sub(FAN) {
+            None => self.first.as_deref()?,
+            Some(later) => self.page(later / FAN)?,
+        };
         Some(page[slot % FAN].get_or_init(|| Box::new(ThreadCache::new(slot))))
+    }
+
+    #[cold]
+    fn page(&self, i: usize) -> Option<&Page<T>> {
+        Some(
+            self.rest
+                .get(i)?
+                .get_or_init(|| Box::new([const { OnceLock::new() }; FAN])),
+        )
     }
 
     /// The calling thread's cached series under `hash` if `hit` accepts it.
