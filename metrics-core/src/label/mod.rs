@@ -366,6 +366,47 @@ pub(crate) fn plain_block_matches(block: &str, names: &[Box<str>], values: &[&st
     at.saturating_sub(1) == block.len()
 }
 
+/// Where a thread's cache of series (`series_cache.rs`) keeps the series of some label
+/// values: a cheap mix of each value's length and first and last bytes (routes share their
+/// beginnings), one multiply in all. Not the
+/// table's hash: a cache hit compares the values in full anyway, so the key only has to
+/// spread label sets over the cache's slots; values chosen to collide only make lookups miss
+/// the cache and take the table's path.
+pub(crate) struct CacheKey(u64);
+
+impl CacheKey {
+    pub(crate) fn new() -> CacheKey {
+        CacheKey(0)
+    }
+
+    #[inline(always)]
+    pub(crate) fn value(&mut self, value: &str) {
+        let v = value.as_bytes();
+        let n = v.len();
+        let head = match n {
+            8.. => {
+                let word =
+                    |at: usize| u64::from_le_bytes(v[at..at + 8].try_into().unwrap_or_default());
+                word(0) ^ word(n - 8).rotate_left(29)
+            }
+            4..=7 => {
+                let half =
+                    |at: usize| u32::from_le_bytes(v[at..at + 4].try_into().unwrap_or_default());
+                u64::from(half(0)) | u64::from(half(n - 4)) << 32
+            }
+            1..=3 => u64::from(v[0]) | u64::from(v[n / 2]) << 8 | u64::from(v[n - 1]) << 16,
+            0 => 0,
+        };
+        self.0 = self.0.rotate_left(19) ^ head ^ (n as u64).rotate_right(8);
+    }
+
+    /// The key: its top bits are the best mixed.
+    #[inline(always)]
+    pub(crate) fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+}
+
 /// Hashes label values in order, seeded per family: a folded multiply per value of up to
 /// 16 bytes (label values mostly are), mixing in the length so that value boundaries count.
 /// The values' products do not wait on each other (the processor overlaps them); they are
@@ -574,6 +615,31 @@ mod tests {
         }
         assert!(plain_block_matches("", &[], &[]));
         assert!(!plain_block_matches("a=\"b\"", &[], &[]));
+    }
+
+    #[test]
+    fn cache_keys_spread_values_that_share_a_beginning() {
+        let key = |values: &[&str]| {
+            let mut k = CacheKey::new();
+            values.iter().for_each(|v| k.value(v));
+            k.finish() >> 59
+        };
+        let mut ways = std::collections::HashSet::new();
+        for i in 0..1000 {
+            ways.insert(key(&[&format!("/api/v1/resource_{i}"), "200"]));
+        }
+        assert!(ways.len() >= 30, "{} of 32 slots", ways.len());
+        let mut ways = std::collections::HashSet::new();
+        for m in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+            for s in ["200", "201", "404", "500", "503"] {
+                ways.insert(key(&[m, s]));
+            }
+        }
+        assert!(
+            ways.len() >= 14,
+            "{} of 32 slots for 25 label sets",
+            ways.len()
+        );
     }
 
     #[test]

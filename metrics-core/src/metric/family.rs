@@ -30,7 +30,8 @@ use parking_lot::RwLock;
 use crate::encode::{Encoder, FamilyDesc};
 use crate::error::LabelError;
 use crate::label::{
-    plain_block_matches, push_pair, BlockMatcher, DynLabels, LabelSet, ValueHashSeed, ValueHasher,
+    plain_block_matches, push_pair, BlockMatcher, CacheKey, DynLabels, LabelSet, ValueHashSeed,
+    ValueHasher,
 };
 use crate::metric::series_cache::{Pinned, SeriesCaches};
 use crate::metric::Metric;
@@ -236,12 +237,13 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
             self.try_get(labels)
         } else {
             // The common case, a series this thread looked up before, without a `Result`.
-            let hash = f.hash_labels(labels);
+            let key = f.cache_key(|visit| labels.visit(visit));
             let matches = |e: &Entry<M>| f.matches(e, |visit| labels.visit(visit));
-            if let Some(entry) = f.cache.find(hash, |e| e.is(hash, matches)) {
+            if let Some(entry) = f.cache.find(key, |e| e.live_and(matches)) {
                 return Series::cached(entry);
             }
-            f.sparse_lookup(hash, matches, || f.block(|visit| labels.visit(visit)))
+            let hash = f.hash_labels(labels);
+            f.sparse_lookup(key, hash, matches, || f.block(|visit| labels.visit(visit)))
         };
         found.unwrap_or_else(|_| Series::borrowed(f.rejected()))
     }
@@ -273,7 +275,8 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
     fn try_get_sparse(&self, labels: &L) -> Result<Series<'_, M>, LabelError> {
         let f = &*self.inner;
         f.sparse_series(
-            f.hash_labels(labels),
+            f.cache_key(|visit| labels.visit(visit)),
+            || f.hash_labels(labels),
             |e| f.matches(e, |visit| labels.visit(visit)),
             || f.block(|visit| labels.visit(visit)),
         )
@@ -310,15 +313,15 @@ impl<M: Metric> Family<DynLabels, M> {
             wrong_arity(f.check_arity(values));
         }
         // The common case, a series this thread looked up before, without a `Result`.
-        let hash = f.sparse.hash_values(values);
+        let key = f.cache_key(|visit| values.iter().for_each(|v| visit(v)));
         if let Some(entry) = f
             .cache
-            .find(hash, |e| e.is(hash, |e| f.matches_values(e, values)))
+            .find(key, |e| e.live_and(|e| f.matches_values(e, values)))
         {
             return Series::cached(entry);
         }
         let matches = |e: &Entry<M>| f.matches_values(e, values);
-        f.sparse_lookup(hash, matches, || {
+        f.sparse_lookup(key, f.sparse.hash_values(values), matches, || {
             f.block(|visit| values.iter().for_each(|v| visit(v)))
         })
         .unwrap_or_else(|_| Series::borrowed(f.rejected()))
@@ -334,7 +337,8 @@ impl<M: Metric> Family<DynLabels, M> {
         let f = &*self.inner;
         f.check_arity(values)?;
         f.sparse_series(
-            f.sparse.hash_values(values),
+            f.cache_key(|visit| values.iter().for_each(|v| visit(v))),
+            || f.sparse.hash_values(values),
             |e| f.matches_values(e, values),
             || f.block(|visit| values.iter().for_each(|v| visit(v))),
         )
@@ -452,14 +456,24 @@ impl<L, M: Metric> FamilyCells<L, M> {
 
     fn sparse_series(
         &self,
-        hash: u64,
+        key: u64,
+        hash: impl FnOnce() -> u64,
         matches: impl Fn(&Entry<M>) -> bool,
         block: impl FnOnce() -> String,
     ) -> Result<Series<'_, M>, LabelError> {
-        match self.cache.find(hash, |e| e.is(hash, &matches)) {
+        match self.cache.find(key, |e| e.live_and(&matches)) {
             Some(entry) => Ok(Series::cached(entry)),
-            None => self.sparse_lookup(hash, matches, block),
+            None => self.sparse_lookup(key, hash(), matches, block),
         }
+    }
+
+    /// Where the calling thread's cache keeps the series of these values (see
+    /// [`CacheKey`]).
+    #[inline(always)]
+    fn cache_key(&self, visit: impl FnOnce(&mut dyn FnMut(&str))) -> u64 {
+        let mut key = CacheKey::new();
+        visit(&mut |v| key.value(v));
+        key.finish()
     }
 
     /// After the thread's cache missed: the table (inserting the series if it is new, the
@@ -467,6 +481,7 @@ impl<L, M: Metric> FamilyCells<L, M> {
     #[inline(never)]
     fn sparse_lookup(
         &self,
+        key: u64,
         hash: u64,
         matches: impl Fn(&Entry<M>) -> bool,
         block: impl FnOnce() -> String,
@@ -484,7 +499,7 @@ impl<L, M: Metric> FamilyCells<L, M> {
                 }
             }
         };
-        Ok(match self.cache.keep(hash, entry) {
+        Ok(match self.cache.keep(key, entry) {
             Ok(pinned) => Series::cached(pinned),
             Err(entry) => Series::owned(entry.metric.clone()),
         })
@@ -637,10 +652,10 @@ pub(crate) struct Entry<M> {
 }
 
 impl<M> Entry<M> {
-    /// Whether this is the live series that `matches`.
+    /// Whether this series is still in the table and `matches`.
     #[inline(always)]
-    fn is(&self, hash: u64, matches: impl Fn(&Entry<M>) -> bool) -> bool {
-        self.hash == hash && !self.removed.load(Ordering::Relaxed) && matches(self)
+    fn live_and(&self, matches: impl Fn(&Entry<M>) -> bool) -> bool {
+        !self.removed.load(Ordering::Relaxed) && matches(self)
     }
 }
 

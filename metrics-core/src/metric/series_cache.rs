@@ -4,7 +4,7 @@
 //!
 //! Why: behind a read-write lock, a lookup costs four locked instructions (lock, unlock, clone
 //! and drop of the handle), about 10 ns each on the machines we measure, and threads that look
-//! up the same series bounce the lock's cache line between them. A hit here is the hash of the
+//! up the same series bounce the lock's cache line between them. A hit here is a cheap key of the
 //! values, one comparison with the series' labels and two plain stores to memory that only the
 //! calling thread writes.
 //!
@@ -30,6 +30,8 @@
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
+use crossbeam_utils::CachePadded;
+
 use crate::metric::local::MAX_THREAD_SLOTS;
 use crate::sync::{AtomicBool, AtomicUsize, Ordering, UnsafeCell};
 
@@ -46,7 +48,9 @@ const GRAVEYARD: usize = 64;
 const FAN: usize = 32;
 const _: () = assert!(FAN * FAN >= MAX_THREAD_SLOTS);
 
-type Page<T> = [OnceLock<Box<ThreadCache<T>>>; FAN];
+/// Each cache on cache lines of its own: two threads' caches made one after the other would
+/// otherwise share a line, and each one's writes would evict the other's reads.
+type Page<T> = [OnceLock<Box<CachePadded<ThreadCache<T>>>>; FAN];
 
 /// The caches of one family, one per thread slot, made on a thread's first lookup.
 pub(crate) struct SeriesCaches<T> {
@@ -73,7 +77,7 @@ impl<T> SeriesCaches<T> {
             None => self.first.as_deref()?,
             Some(later) => self.page(later / FAN)?,
         };
-        Some(page[slot % FAN].get_or_init(|| Box::new(ThreadCache::new(slot))))
+        Some(page[slot % FAN].get_or_init(|| Box::new(CachePadded::new(ThreadCache::new(slot)))))
     }
 
     #[cold]
@@ -85,17 +89,17 @@ impl<T> SeriesCaches<T> {
         )
     }
 
-    /// The calling thread's cached series under `hash` if `hit` accepts it.
+    /// The calling thread's cached series under `key` if `hit` accepts it.
     #[inline]
-    pub(crate) fn find(&self, hash: u64, hit: impl FnOnce(&T) -> bool) -> Option<Pinned<'_, T>> {
-        self.of(thread_slot()?)?.find(hash, hit)
+    pub(crate) fn find(&self, key: u64, hit: impl FnOnce(&T) -> bool) -> Option<Pinned<'_, T>> {
+        self.of(thread_slot()?)?.find(key, hit)
     }
 
-    /// Caches `node` under `hash` for the calling thread and pins it; hands it back when the
+    /// Caches `node` under `key` for the calling thread and pins it; hands it back when the
     /// thread has no cache (no slot, or a full graveyard).
-    pub(crate) fn keep(&self, hash: u64, node: Arc<T>) -> Result<Pinned<'_, T>, Arc<T>> {
+    pub(crate) fn keep(&self, key: u64, node: Arc<T>) -> Result<Pinned<'_, T>, Arc<T>> {
         match thread_slot().and_then(|slot| self.of(slot)) {
-            Some(cache) => cache.keep(hash, node),
+            Some(cache) => cache.keep(key, node),
             None => Err(node),
         }
     }
@@ -143,14 +147,14 @@ impl<T> ThreadCache<T> {
         }
     }
 
-    /// The series held under `hash`, pinned, if `hit` accepts it. Owner only.
+    /// The series held under `key`, pinned, if `hit` accepts it. Owner only.
     #[inline]
-    fn find(&self, hash: u64, hit: impl FnOnce(&T) -> bool) -> Option<Pinned<'_, T>> {
+    fn find(&self, key: u64, hit: impl FnOnce(&T) -> bool) -> Option<Pinned<'_, T>> {
         // SAFETY: only the owning thread calls this (see `Sync`), so nothing writes `held`
         // while we read it.
         #[allow(unsafe_code)]
         let node = self.held.with_mut(|held| unsafe {
-            (*held).ways[way(hash)]
+            (*held).ways[way(key)]
                 .as_deref()
                 .map(|node| node as *const T)
         })?;
@@ -167,7 +171,7 @@ impl<T> ThreadCache<T> {
     }
 
     /// Puts `node` in its way and pins it. Owner only.
-    fn keep(&self, hash: u64, node: Arc<T>) -> Result<Pinned<'_, T>, Arc<T>> {
+    fn keep(&self, key: u64, node: Arc<T>) -> Result<Pinned<'_, T>, Arc<T>> {
         let lent = self.lent();
         let ptr = Arc::as_ptr(&node);
         #[allow(unsafe_code)]
@@ -177,7 +181,7 @@ impl<T> ThreadCache<T> {
             if lent && held.graveyard.len() >= GRAVEYARD {
                 return Err(node);
             }
-            let old = held.ways[way(hash)].replace(node);
+            let old = held.ways[way(key)].replace(node);
             if lent {
                 if old.is_some() {
                     held.graveyard.extend(old);
@@ -250,9 +254,9 @@ impl<T> ThreadCache<T> {
 }
 
 #[inline]
-fn way(hash: u64) -> usize {
-    // Bits that neither the family's table (low bits, top seven) nor its shards use.
-    (hash >> 40) as usize % WAYS
+fn way(key: u64) -> usize {
+    // The top bits of a multiplicative key are its best mixed.
+    (key >> 59) as usize % WAYS
 }
 
 /// A reference to a series held by a thread's cache; the cache keeps the series alive until
@@ -324,9 +328,9 @@ mod tests {
         (node, freed)
     }
 
-    /// Two hashes that share a way.
-    const A: u64 = 1 << 40;
-    const B: u64 = (1 + WAYS as u64) << 40;
+    /// Two keys that share a way.
+    const A: u64 = 1 << 59;
+    const B: u64 = 1 << 59 | 1;
 
     #[test]
     fn a_hit_is_the_node_kept() {
@@ -336,7 +340,7 @@ mod tests {
         let hit = caches.find(A, |n: &Node| n.key == 1).unwrap();
         assert_eq!(hit.key, 1);
         assert!(caches.find(A, |n: &Node| n.key == 2).is_none());
-        assert!(caches.find(A ^ 1 << 41, |_| true).is_none());
+        assert!(caches.find(A ^ 1 << 60, |_| true).is_none());
     }
 
     #[test]
@@ -439,7 +443,7 @@ mod loom_tests {
                 value: UnsafeCell::new(7),
                 freed: freed.clone(),
             });
-            let pinned = cache.keep(1 << 40, a).ok().unwrap();
+            let pinned = cache.keep(1 << 59, a).ok().unwrap();
             let other = loom::thread::spawn(move || {
                 loom_slot::set(1);
                 // SAFETY: reads only; loom reports a racing write (the drop).
@@ -454,13 +458,13 @@ mod loom_tests {
                 freed: Arc::new(AtomicBool::new(false)),
             });
             // Same way: evicts `a`, freeing it only if the other thread gave it back.
-            drop(cache.keep((1 + WAYS as u64) << 40, b).ok().unwrap());
+            drop(cache.keep(1 << 59 | 1, b).ok().unwrap());
             other.join().unwrap();
             let c = Arc::new(Node {
                 value: UnsafeCell::new(9),
                 freed: Arc::new(AtomicBool::new(false)),
             });
-            drop(cache.keep(1 << 40, c).ok().unwrap());
+            drop(cache.keep(1 << 59, c).ok().unwrap());
             // Everything is back: the graveyard is empty and `a` is freed.
             assert!(freed.load(Ordering::Relaxed));
         });
