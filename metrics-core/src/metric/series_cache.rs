@@ -18,8 +18,9 @@
 //! While the two differ, evicted series wait in a graveyard of bounded size; past it, lookups
 //! bypass the cache.
 //!
-//! Cost: a thread's cache in a family is about 300 bytes, made at its first lookup there, and
-//! may keep up to `WAYS` series of the family alive after their removal, until evicted.
+//! Cost: a thread's cache in a family is about 400 bytes (on cache lines of its own), made at
+//! its first lookup there, and may keep up to `WAYS` series of the family alive after their
+//! removal, until evicted.
 //!
 //! Checked by a loom model of the counting (`loom_tests` below), and under AddressSanitizer
 //! where a nightly toolchain is at hand:
