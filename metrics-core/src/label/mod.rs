@@ -255,25 +255,19 @@ impl<'a> BlockMatcher<'a> {
         if !self.ok {
             return;
         }
-        let Some(rest) = self.rest.get(name_len + 2..) else {
-            self.ok = false;
-            return;
-        };
         let bytes = value.as_bytes();
         if self.plain || !bytes.iter().any(|&b| matches!(b, b'\\' | b'"' | b'\n')) {
-            // Stored as it is: one comparison, then the closing quote.
-            match rest.get(..=bytes.len()) {
-                Some(head)
-                    if unquoted_eq(&head[..bytes.len()], bytes) && head[bytes.len()] == b'"' =>
-                {
-                    let r = &rest[bytes.len() + 1..];
-                    self.rest = r.strip_prefix(b",").unwrap_or(r);
-                }
-                _ => self.ok = false,
+            // Stored as it is.
+            match after_plain_pair(self.rest, name_len, bytes) {
+                Some(rest) => self.rest = rest,
+                None => self.ok = false,
             }
             return;
         }
-        let mut rest = rest;
+        let Some(mut rest) = self.rest.get(name_len + 2..) else {
+            self.ok = false;
+            return;
+        };
         for &b in bytes {
             let expected: &[u8] = match b {
                 b'\\' => b"\\\\",
@@ -301,6 +295,38 @@ impl<'a> BlockMatcher<'a> {
     }
 }
 
+/// The 8 bytes of `s` from `at`, little-endian.
+#[inline(always)]
+fn word_at(s: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or_default())
+}
+
+/// The 4 bytes of `s` from `at`, little-endian, in the low half.
+#[inline(always)]
+fn half_at(s: &[u8], at: usize) -> u64 {
+    u64::from(u32::from_le_bytes(
+        s[at..at + 4].try_into().unwrap_or_default(),
+    ))
+}
+
+/// Two words that hold all of a value of up to 16 bytes (more: its first and last 8), read
+/// without a byte loop: the first and last bytes it has, overlapping where it is short.
+/// With the length, they tell such values apart.
+#[inline(always)]
+fn short_words(v: &[u8]) -> (u64, u64) {
+    let n = v.len();
+    match n {
+        0 => (0, 0),
+        // First, middle and last byte: all of a value this short.
+        1..=3 => (
+            u64::from(v[0]) | u64::from(v[n / 2]) << 8 | u64::from(v[n - 1]) << 16,
+            0,
+        ),
+        4..=7 => (half_at(v, 0), half_at(v, n - 4)),
+        _ => (word_at(v, 0), word_at(v, n - 8)),
+    }
+}
+
 /// Whether two byte strings are equal and hold no `"`. Label values are short: two
 /// overlapping words cover most, which costs less than a call to `memcmp` and a byte loop.
 #[inline(always)]
@@ -315,24 +341,16 @@ fn unquoted_eq(a: &[u8], b: &[u8]) -> bool {
         let x = w ^ QUOTES;
         x.wrapping_sub(ONES) & !x & HIGHS == 0
     }
-    #[inline(always)]
-    fn word(s: &[u8], at: usize) -> u64 {
-        u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or_default())
-    }
-    #[inline(always)]
-    fn half(s: &[u8], at: usize) -> u64 {
-        // Padded with a byte that is no quote.
-        let h = u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or_default());
-        u64::from(h) | 0x2020_2020 << 32
-    }
+    // Padded with a byte that is no quote.
+    let half = |s: &[u8], at: usize| half_at(s, at) | 0x2020_2020 << 32;
     let n = a.len();
     if n != b.len() {
         return false;
     }
     match n {
         8..=16 => {
-            let (a0, a1) = (word(a, 0), word(a, n - 8));
-            a0 == word(b, 0) && a1 == word(b, n - 8) && unquoted(a0) && unquoted(a1)
+            let (a0, a1) = (word_at(a, 0), word_at(a, n - 8));
+            a0 == word_at(b, 0) && a1 == word_at(b, n - 8) && unquoted(a0) && unquoted(a1)
         }
         4..=7 => {
             let (a0, a1) = (half(a, 0), half(a, n - 4));
@@ -343,27 +361,32 @@ fn unquoted_eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// The rest of `block` after its first pair, when that pair (a name of `name_len` bytes)
+/// holds exactly `value` as it is, unescaped: one comparison, then the closing quote.
+#[inline(always)]
+fn after_plain_pair<'b>(block: &'b [u8], name_len: usize, value: &[u8]) -> Option<&'b [u8]> {
+    let quoted = block.get(name_len + 2..)?;
+    let head = quoted.get(..=value.len())?;
+    if head[value.len()] != b'"' || !unquoted_eq(&head[..value.len()], value) {
+        return None;
+    }
+    let rest = &quoted[value.len() + 1..];
+    Some(rest.strip_prefix(b",").unwrap_or(rest))
+}
+
 /// Whether `block` (plain: no backslash, see [`BlockMatcher::new`]) holds exactly `values`
-/// after the label names `names`: each value compared in place, no state carried between
-/// them. The straight-line form of [`BlockMatcher`] for the common case.
+/// after the label names `names`: [`BlockMatcher`] for the common case, with no state
+/// carried between the values.
 #[inline(always)]
 pub(crate) fn plain_block_matches(block: &str, names: &[Box<str>], values: &[&str]) -> bool {
-    let block = block.as_bytes();
-    // Where the next pair starts; one past the end once every pair is consumed.
-    let mut at = 0;
+    let mut rest = block.as_bytes();
     for (name, value) in names.iter().zip(values) {
-        let value = value.as_bytes();
-        let start = at + name.len() + 2;
-        match block.get(start..=start + value.len()) {
-            Some(quoted)
-                if quoted[value.len()] == b'"' && unquoted_eq(&quoted[..value.len()], value) => {}
-            _ => return false,
+        match after_plain_pair(rest, name.len(), value.as_bytes()) {
+            Some(after) => rest = after,
+            None => return false,
         }
-        // Past the closing quote and the comma.
-        at = start + value.len() + 2;
     }
-    // No labels: nothing consumed, an empty block.
-    at.saturating_sub(1) == block.len()
+    rest.is_empty()
 }
 
 /// Where a thread's cache of series (`series_cache.rs`) keeps the series of some label
@@ -381,23 +404,9 @@ impl CacheKey {
 
     #[inline(always)]
     pub(crate) fn value(&mut self, value: &str) {
-        let v = value.as_bytes();
-        let n = v.len();
-        let head = match n {
-            8.. => {
-                let word =
-                    |at: usize| u64::from_le_bytes(v[at..at + 8].try_into().unwrap_or_default());
-                word(0) ^ word(n - 8).rotate_left(29)
-            }
-            4..=7 => {
-                let half =
-                    |at: usize| u32::from_le_bytes(v[at..at + 4].try_into().unwrap_or_default());
-                u64::from(half(0)) | u64::from(half(n - 4)) << 32
-            }
-            1..=3 => u64::from(v[0]) | u64::from(v[n / 2]) << 8 | u64::from(v[n - 1]) << 16,
-            0 => 0,
-        };
-        self.0 = self.0.rotate_left(19) ^ head ^ (n as u64).rotate_right(8);
+        let (first, last) = short_words(value.as_bytes());
+        let head = first ^ last.rotate_left(29);
+        self.0 = self.0.rotate_left(19) ^ head ^ (value.len() as u64).rotate_right(8);
     }
 
     /// The key: its top bits are the best mixed.
@@ -454,34 +463,19 @@ impl ValueHasher {
     pub(crate) fn value(&mut self, value: &str) {
         let v = value.as_bytes();
         let n = v.len();
-        let word = |at: usize| u64::from_le_bytes(v[at..at + 8].try_into().unwrap_or_default());
-        let half = |at: usize| {
-            u64::from(u32::from_le_bytes(
-                v[at..at + 4].try_into().unwrap_or_default(),
-            ))
-        };
-        let (lo, hi) = match n {
-            0 => (0, 0),
-            // First, middle and last byte: all of a value this short.
-            1..=3 => (
-                u64::from(v[0]) | u64::from(v[n / 2]) << 8 | u64::from(v[n - 1]) << 16,
-                0,
-            ),
-            4..=7 => (half(0), half(n - 4)),
-            8..=16 => (word(0), word(n - 8)),
-            _ => {
-                let mut acc = self.seed.k1;
-                for chunk in v[..n - 16].chunks(16) {
-                    let mut pair = [0u8; 16];
-                    pair[..chunk.len()].copy_from_slice(chunk);
-                    let (a, b) = pair.split_at(8);
-                    acc = folded_multiply(
-                        u64::from_le_bytes(a.try_into().unwrap_or_default()) ^ self.seed.k0 ^ acc,
-                        u64::from_le_bytes(b.try_into().unwrap_or_default()) ^ self.seed.k1,
-                    );
-                }
-                (word(n - 16) ^ acc, word(n - 8))
+        let (lo, hi) = if n <= 16 {
+            short_words(v)
+        } else {
+            let mut acc = self.seed.k1;
+            for chunk in v[..n - 16].chunks(16) {
+                let mut pair = [0u8; 16];
+                pair[..chunk.len()].copy_from_slice(chunk);
+                acc = folded_multiply(
+                    word_at(&pair, 0) ^ self.seed.k0 ^ acc,
+                    word_at(&pair, 8) ^ self.seed.k1,
+                );
             }
+            (word_at(v, n - 16) ^ acc, word_at(v, n - 8))
         };
         let mixed = folded_multiply(
             lo ^ self.seed.k0,
