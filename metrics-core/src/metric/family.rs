@@ -7,11 +7,11 @@
 //!   decides, so the compiler drops the other path; the series limit still holds, counted as
 //!   slots are first used.
 //! - sparse: otherwise, a table sharded over read-write locks, in front of which each thread
-//!   keeps a small cache of the series it looked up (`series_cache.rs`). A lookup hashes the
-//!   values and, on a hit, borrows the series from the thread's cache: no lock, no reference
-//!   count, no shared write. A miss takes one shard's read lock for the probe and caches the
-//!   series; only the first use of a label set takes a write lock. No lock is held once a
-//!   lookup returns.
+//!   keeps a small cache of the series it looked up (`series_cache.rs`). A lookup picks the
+//!   cache's slot from the values and, on a hit, borrows the series from the thread's cache:
+//!   no lock, no reference count, no shared write. A miss hashes the values, takes one
+//!   shard's read lock for the probe and caches the series; only the first use of a label set
+//!   takes a write lock. No lock is held once a lookup returns.
 //!
 //! Past the series limit, new label sets share one overflow series (all values
 //! `__overflow__`) or are refused, and every refusal is counted. Memory stays bounded

@@ -37,21 +37,22 @@ type Chunk = Box<[AtomicU64; CHUNK]>;
 /// level less is a load and a branch less on every `inc`.
 struct Arena {
     chunks: [OnceLock<Chunk>; CHUNKS],
-    /// Whether several threads write this arena (then with atomic adds).
-    shared: bool,
     /// The arena's place among [`Arenas::all`]: a small number that names the leasing thread
-    /// (see [`thread_slot`]); 0 and unused for the shared arena.
-    #[cfg_attr(loom, allow(dead_code))]
-    slot: usize,
+    /// (see [`thread_slot`]); `None` for the shared arena, which several threads write (with
+    /// atomic adds).
+    slot: Option<usize>,
 }
 
 impl Arena {
     fn new(slot: Option<usize>) -> &'static Arena {
         Box::leak(Box::new(Arena {
             chunks: [const { OnceLock::new() }; CHUNKS],
-            shared: slot.is_none(),
-            slot: slot.unwrap_or(0),
+            slot,
         }))
+    }
+
+    fn is_shared(&self) -> bool {
+        self.slot.is_none()
     }
 
     /// The chunk holding cell `id`, allocated on first use.
@@ -180,7 +181,7 @@ fn owned_arena() -> Option<&'static Arena> {
 #[cfg_attr(loom, allow(dead_code))]
 pub(crate) fn thread_slot() -> Option<usize> {
     match SLOT.with(Cell::get) {
-        NO_SLOT => owned_arena().map(|arena| arena.slot),
+        NO_SLOT => owned_arena().and_then(|arena| arena.slot),
         slot => Some(slot),
     }
 }
@@ -208,12 +209,12 @@ fn lease() -> Option<&'static Arena> {
         Ok(()) => ARENAS.lease(),
         Err(_) => ARENAS.shared,
     };
-    if arena.shared {
+    let Some(slot) = arena.slot else {
         SHARES.with(|s| s.set(true));
         return None;
-    }
+    };
     ARENA.with(|a| a.set(Some(arena)));
-    SLOT.with(|s| s.set(arena.slot));
+    SLOT.with(|s| s.set(slot));
     Some(arena)
 }
 
@@ -326,7 +327,7 @@ impl CellId {
     pub(crate) fn for_each_owned(&self, mut f: impl FnMut(&[AtomicU64])) {
         let start = self.first() % CHUNK;
         ARENAS.for_each(|arena| {
-            if !arena.shared {
+            if !arena.is_shared() {
                 if let Some(chunk) = arena.peek_chunk(self.first()) {
                     f(&chunk[start..start + self.len()]);
                 }
