@@ -205,8 +205,6 @@ struct Octave {
     cells: Vec<Slice>,
     /// `52 - log2(cells.len())`: the mantissa shifted by it is the slice.
     cell_shift: u32,
-    /// `bounds.len()`: buckets per octave.
-    per_octave: i32,
 }
 
 #[derive(Clone, Copy)]
@@ -244,7 +242,6 @@ fn octaves(schema: i8) -> &'static Octave {
                     })
                     .collect();
                 Octave {
-                    per_octave: bounds.len() as i32,
                     bounds,
                     cells,
                     cell_shift: 52 - cell_bits,
@@ -292,7 +289,7 @@ fn index_of(schema: i8, mantissa: u64, exp: i32) -> i32 {
         let slice = octave.cells[(mantissa >> octave.cell_shift) as usize];
         let frac_bits = mantissa | 1022 << 52;
         let step = slice.below + i32::from(slice.next_bits < frac_bits);
-        step + (exp - 1) * octave.per_octave
+        step + (exp - 1) * octave.bounds.len() as i32
     } else {
         // At schema 0 the bucket is the exponent (an exact power of two closes its bucket);
         // coarser schemas group 2^-schema of those: ceil(key / 2^-schema).
