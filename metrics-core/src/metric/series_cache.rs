@@ -432,6 +432,16 @@ mod loom_tests {
         }
     }
 
+    /// A node holding `value`, and the flag its drop sets.
+    fn node(value: u64) -> (Arc<Node>, Arc<AtomicBool>) {
+        let freed = Arc::new(AtomicBool::new(false));
+        let node = Arc::new(Node {
+            value: UnsafeCell::new(value),
+            freed: freed.clone(),
+        });
+        (node, freed)
+    }
+
     /// The owner lends a series to another thread and, meanwhile, evicts it from its cache
     /// and frees what it may: the other thread must always find the series alive.
     #[test]
@@ -439,11 +449,7 @@ mod loom_tests {
         loom::model(|| {
             let cache: &'static ThreadCache<Node> = Box::leak(Box::new(ThreadCache::new(0)));
             loom_slot::set(0);
-            let freed = Arc::new(AtomicBool::new(false));
-            let a = Arc::new(Node {
-                value: UnsafeCell::new(7),
-                freed: freed.clone(),
-            });
+            let (a, freed) = node(7);
             let pinned = cache.keep(1 << 59, a).ok().unwrap();
             let other = loom::thread::spawn(move || {
                 loom_slot::set(1);
@@ -454,17 +460,11 @@ mod loom_tests {
                 assert!(!pinned.freed.load(Ordering::Relaxed));
                 drop(pinned);
             });
-            let b = Arc::new(Node {
-                value: UnsafeCell::new(8),
-                freed: Arc::new(AtomicBool::new(false)),
-            });
+            let (b, _) = node(8);
             // Same way: evicts `a`, freeing it only if the other thread gave it back.
             drop(cache.keep(1 << 59 | 1, b).ok().unwrap());
             other.join().unwrap();
-            let c = Arc::new(Node {
-                value: UnsafeCell::new(9),
-                freed: Arc::new(AtomicBool::new(false)),
-            });
+            let (c, _) = node(9);
             drop(cache.keep(1 << 59, c).ok().unwrap());
             // Everything is back: the graveyard is empty and `a` is freed.
             assert!(freed.load(Ordering::Relaxed));
