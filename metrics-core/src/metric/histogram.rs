@@ -28,6 +28,7 @@ use crate::metric::counter::add_f64;
 use crate::metric::exemplar::{now_seconds, Exemplar};
 use crate::metric::local::CellId;
 use crate::metric::native::{Limited, Native, NativeBuckets, NativeSnapshot};
+use crate::metric::slices::SliceTable;
 use crate::sync::{spin_yield, AtomicBool, AtomicU64, Ordering};
 
 /// The upper bounds of a histogram's buckets: finite, strictly increasing; the `+Inf` bucket
@@ -54,6 +55,8 @@ struct Bounds {
     le_canonical: Box<[Box<str>]>,
     /// Native (exponential) buckets kept beside these, if any.
     native: Option<NativeBuckets>,
+    /// Finds a value's bucket from its bits, where the bounds allow (see `slices.rs`).
+    table: Option<SliceTable>,
 }
 
 /// Prometheus' default buckets, suited to request latencies in seconds.
@@ -107,6 +110,7 @@ impl Buckets {
             .collect();
         Ok(Buckets {
             inner: Arc::new(Bounds {
+                table: SliceTable::new(&bounds),
                 bounds: bounds.into(),
                 le: le.into(),
                 le_canonical,
@@ -132,6 +136,7 @@ impl Buckets {
                 le: bounds.le.clone(),
                 le_canonical: bounds.le_canonical.clone(),
                 native: Some(native),
+                table: bounds.table.clone(),
             }),
         }
     }
@@ -198,6 +203,9 @@ impl Buckets {
     /// The bucket an observation falls in: the first bound `>= v`, or the `+Inf` bucket.
     #[inline]
     pub(crate) fn index(&self, v: f64) -> usize {
+        if let Some(table) = &self.inner.table {
+            return table.index(v);
+        }
         let bounds = &*self.inner.bounds;
         if v.is_nan() {
             return bounds.len();
@@ -333,6 +341,15 @@ impl Histogram {
     /// Records one observation.
     #[inline]
     pub fn observe(&self, v: f64) {
+        if self.inner.native.is_some() {
+            return self.observe_with_native(v);
+        }
+        self.observe_classic(v);
+    }
+
+    /// Out of line, so that the classic path stays small enough to inline into callers.
+    #[inline]
+    fn observe_with_native(&self, v: f64) {
         let h = &*self.inner;
         if let Some(native) = &h.native {
             if native.observe(v) == Limited::Reset {
@@ -343,6 +360,12 @@ impl Histogram {
                 return;
             }
         }
+        self.observe_classic(v);
+    }
+
+    #[inline(always)]
+    fn observe_classic(&self, v: f64) {
+        let h = &*self.inner;
         let bucket = h.buckets.index(v);
         if !h.divert.load(Ordering::Relaxed) {
             if let Some(cells) = h.local.as_ref().and_then(CellId::owned_cells) {
@@ -763,6 +786,33 @@ mod tests {
         assert_eq!(Buckets::default().le(11), "+Inf");
         assert_eq!(Buckets::default().le(0), "0.005");
         assert_eq!(Buckets::default().le(7), "1");
+    }
+
+    #[test]
+    fn every_layout_finds_the_first_bound_at_or_above() {
+        let layouts = [
+            // A slice table.
+            DEFAULT_BUCKETS.to_vec(),
+            // Counted: bounds not all positive, too close for slices, more than 32.
+            vec![-1.0, 0.0, 0.5, 1.0],
+            vec![1.0, 1.0001, 1.0002],
+            (0..40).map(|i| f64::from(i) - 20.0).collect(),
+        ];
+        for bounds in layouts {
+            let buckets = Buckets::new(bounds.iter().copied()).unwrap();
+            let mut values = vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0];
+            for &b in &bounds {
+                values.extend([b, b - 1e-3, b + 1e-3, f64::from_bits(b.to_bits() + 1)]);
+            }
+            for v in values {
+                let expected = if v.is_nan() {
+                    bounds.len()
+                } else {
+                    bounds.iter().filter(|&&b| b < v).count()
+                };
+                assert_eq!(buckets.index(v), expected, "{v} in {bounds:?}");
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub(crate) mod histogram;
 pub(crate) mod local;
 pub(crate) mod native;
 pub(crate) mod series_cache;
+pub(crate) mod slices;
 pub(crate) mod state_set;
 
 use std::fmt;

@@ -33,6 +33,7 @@ use crate::error::BucketsError;
 use crate::metric::counter::add_f64;
 use crate::metric::exemplar::now_seconds;
 use crate::metric::local::CellId;
+use crate::metric::slices::Slice;
 use crate::sync::{spin_yield, AtomicBool, AtomicU64, Ordering};
 
 /// The finest and coarsest schemas Prometheus accepts.
@@ -207,14 +208,6 @@ struct Octave {
     cell_shift: u32,
 }
 
-#[derive(Clone, Copy)]
-struct Slice {
-    /// The bits of the first bound at or above the slice's start (of 1.0 past the last one).
-    next_bits: u64,
-    /// How many bounds lie below the slice's start.
-    below: i32,
-}
-
 /// Slices per bucket, as a power of two: for `n` buckets per octave the closest two bounds
 /// (near 0.5) are `0.5 * (2^(1/n) - 1)`, more than `0.34 / n`, apart, and slices are
 /// `0.5 / (4 n)` wide, so no slice holds two bounds.
@@ -234,11 +227,8 @@ fn octaves(schema: i8) -> &'static Octave {
                     .map(|cell| {
                         // The smallest fraction in the slice: mantissa bits `cell` on top.
                         let start = f64::from_bits((1022 << 52) | (cell << (52 - cell_bits)));
-                        let below = bounds.iter().filter(|&&b| b < start).count();
-                        Slice {
-                            next_bits: bounds.get(below).copied().unwrap_or(1.0).to_bits(),
-                            below: below as i32,
-                        }
+                        // Past the last bound: the next octave's first, 1.0.
+                        Slice::new(&bounds, start, 1f64.to_bits())
                     })
                     .collect();
                 Octave {
@@ -288,8 +278,7 @@ fn index_of(schema: i8, mantissa: u64, exp: i32) -> i32 {
         let octave = octaves(schema);
         let slice = octave.cells[(mantissa >> octave.cell_shift) as usize];
         let frac_bits = mantissa | 1022 << 52;
-        let step = slice.below + i32::from(slice.next_bits < frac_bits);
-        step + (exp - 1) * octave.bounds.len() as i32
+        slice.bucket(frac_bits) + (exp - 1) * octave.bounds.len() as i32
     } else {
         // At schema 0 the bucket is the exponent (an exact power of two closes its bucket);
         // coarser schemas group 2^-schema of those: ceil(key / 2^-schema).
