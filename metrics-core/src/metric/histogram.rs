@@ -203,9 +203,16 @@ impl Buckets {
     /// The bucket an observation falls in: the first bound `>= v`, or the `+Inf` bucket.
     #[inline]
     pub(crate) fn index(&self, v: f64) -> usize {
-        if let Some(table) = &self.inner.table {
-            return table.index(v);
+        match &self.inner.table {
+            Some(table) => table.index(v),
+            None => self.index_by_counting(v),
         }
+    }
+
+    /// [`index`](Buckets::index) for bounds without a slice table; out of line, so that
+    /// observing stays small.
+    #[inline(never)]
+    fn index_by_counting(&self, v: f64) -> usize {
         let bounds = &*self.inner.bounds;
         if v.is_nan() {
             return bounds.len();
@@ -341,26 +348,22 @@ impl Histogram {
     /// Records one observation.
     #[inline]
     pub fn observe(&self, v: f64) {
-        if self.inner.native.is_some() {
-            return self.observe_with_native(v);
+        match &self.inner.native {
+            Some(native) => self.observe_with_native(native, v),
+            None => self.observe_classic(v),
         }
-        self.observe_classic(v);
     }
 
     /// Out of line, so that the classic path stays small enough to inline into callers.
-    #[inline]
-    fn observe_with_native(&self, v: f64) {
-        let h = &*self.inner;
-        if let Some(native) = &h.native {
-            if native.observe(v) == Limited::Reset {
-                self.reset_after_native_reset();
-            }
-            if h.native_only {
-                // Its count and sum stand for the classic part too.
-                return;
-            }
+    #[inline(never)]
+    fn observe_with_native(&self, native: &Native, v: f64) {
+        if native.observe(v) == Limited::Reset {
+            self.reset_after_native_reset();
         }
-        self.observe_classic(v);
+        // A native-only histogram's count and sum stand for the classic part too.
+        if !self.inner.native_only {
+            self.observe_classic(v);
+        }
     }
 
     #[inline(always)]
