@@ -14,6 +14,10 @@
 //! flip to finish in the old shard, reads it and folds it into the new hot one. Each
 //! observation lands in exactly one place, so the sum of the consistent parts is consistent:
 //! the buckets add up to the count and the sum is the sum of the same observations.
+//!
+//! The bucket of an observation comes from its float bits and a small table (`slices.rs`)
+//! when the bounds are positive, as they nearly always are: one load and one compare, where
+//! counting the bounds below took a compare per bound. Other bounds are counted.
 
 use std::fmt;
 use std::sync::Arc;
@@ -371,8 +375,8 @@ impl Histogram {
         let h = &*self.inner;
         let bucket = h.buckets.index(v);
         if !h.divert.load(Ordering::Relaxed) {
-            if let Some(cells) = h.local.as_ref().and_then(CellId::owned_cells) {
-                owned::record(cells, bucket, v);
+            if let Some(cells) = h.local.as_ref().and_then(CellId::owned_run) {
+                owned::record(&cells, bucket, v);
                 return;
             }
         }
@@ -628,21 +632,23 @@ impl HistogramCells {
 mod owned {
     use std::sync::atomic::{fence, AtomicU64, Ordering};
 
+    use crate::metric::local::OwnedRun;
+
     /// Records one observation; only the cells' owning thread calls it.
     #[inline]
-    pub(super) fn record(cells: &[AtomicU64], bucket: usize, v: f64) {
-        let seq = cells[0].load(Ordering::Relaxed);
-        cells[0].store(seq.wrapping_add(1), Ordering::Relaxed);
+    pub(super) fn record(cells: &OwnedRun, bucket: usize, v: f64) {
+        let seq = cells.cell(0).load(Ordering::Relaxed);
+        cells.cell(0).store(seq.wrapping_add(1), Ordering::Relaxed);
         // Orders the odd `seq` before the writes below (a compiler barrier on x86).
         fence(Ordering::Release);
-        let sum = &cells[1];
+        let sum = cells.cell(1);
         sum.store(
             (f64::from_bits(sum.load(Ordering::Relaxed)) + v).to_bits(),
             Ordering::Relaxed,
         );
-        let count = &cells[2 + bucket];
+        let count = cells.cell(2 + bucket);
         count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        cells[0].store(seq.wrapping_add(2), Ordering::Release);
+        cells.cell(0).store(seq.wrapping_add(2), Ordering::Release);
     }
 
     /// One attempt at a stable read: the counts into `out` and the sum, or `None` if the

@@ -323,6 +323,18 @@ impl CellId {
         Some(&arena.chunk(self.first())[start..start + self.len()])
     }
 
+    /// This thread's cells of the run, as [`owned_cells`](CellId::owned_cells), for callers
+    /// that reach them by offset: masked within the chunk, which a run never leaves, so no
+    /// bounds check stands on the way.
+    #[inline]
+    pub(crate) fn owned_run(&self) -> Option<OwnedRun> {
+        let arena = owned_arena()?;
+        Some(OwnedRun {
+            chunk: arena.chunk(self.first()),
+            start: self.first() % CHUNK,
+        })
+    }
+
     /// Calls `f` with the run's cells in every thread-owned arena that has them.
     pub(crate) fn for_each_owned(&self, mut f: impl FnMut(&[AtomicU64])) {
         let start = self.first() % CHUNK;
@@ -333,6 +345,20 @@ impl CellId {
                 }
             }
         });
+    }
+}
+
+/// The calling thread's cells of a run (see [`CellId::owned_run`]).
+pub(crate) struct OwnedRun {
+    chunk: &'static [AtomicU64; CHUNK],
+    start: usize,
+}
+
+impl OwnedRun {
+    /// Cell `k` of the run; `k` must be below the run's length.
+    #[inline(always)]
+    pub(crate) fn cell(&self, k: usize) -> &'static AtomicU64 {
+        &self.chunk[(self.start + k) % CHUNK]
     }
 }
 
