@@ -318,14 +318,13 @@ impl CellId {
     /// past [`MAX_ARENAS`] (where single-writer protocols do not hold).
     #[inline]
     pub(crate) fn owned_cells(&self) -> Option<&'static [AtomicU64]> {
-        let arena = owned_arena()?;
-        let start = self.first() % CHUNK;
-        Some(&arena.chunk(self.first())[start..start + self.len()])
+        let OwnedRun { chunk, start } = self.owned_run()?;
+        Some(&chunk[start..start + self.len()])
     }
 
     /// This thread's cells of the run, as [`owned_cells`](CellId::owned_cells), for callers
     /// that reach them by offset: masked within the chunk, which a run never leaves, so no
-    /// bounds check stands on the way.
+    /// bounds check stands in the way.
     #[inline]
     pub(crate) fn owned_run(&self) -> Option<OwnedRun> {
         let arena = owned_arena()?;
