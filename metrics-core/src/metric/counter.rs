@@ -1,11 +1,13 @@
 //! A monotonic counter. Integer increments go to a thread-owned cell (see `local.rs`).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
+use once_cell::race::OnceBox;
 use parking_lot::Mutex;
 
 use crate::error::{ExemplarError, ValueError};
 use crate::metric::exemplar::{now_seconds, Exemplar};
+use crate::metric::family::SeriesHeader;
 use crate::metric::local::CellId;
 use crate::sync::{AtomicU64, Ordering};
 
@@ -26,7 +28,7 @@ use crate::sync::{AtomicU64, Ordering};
 /// c.inc_by_f64(0.5);
 /// assert_eq!(c.get(), 3.5);
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Counter {
     inner: Arc<CounterCell>,
 }
@@ -38,7 +40,9 @@ struct CounterCell {
     /// When the series started (or was last reset), as `f64` bits of Unix seconds.
     created: AtomicU64,
     /// What few counters use, allocated at first use, so that a plain counter stays small.
-    extras: OnceLock<Box<Extras>>,
+    extras: OnceBox<Extras>,
+    /// What a family keeps with the series (empty outside a family).
+    series: SeriesHeader,
 }
 
 #[derive(Debug, Default)]
@@ -53,13 +57,9 @@ struct Extras {
     exemplar: Mutex<Option<Exemplar>>,
 }
 
-impl Default for CounterCell {
-    fn default() -> CounterCell {
-        CounterCell {
-            local: CellId::new(),
-            created: AtomicU64::new(now_seconds().to_bits()),
-            extras: OnceLock::new(),
-        }
+impl Default for Counter {
+    fn default() -> Counter {
+        Counter::with_header(SeriesHeader::detached())
     }
 }
 
@@ -73,6 +73,22 @@ impl Counter {
     /// A counter at zero, not registered anywhere (see `Registry::counter` for that).
     pub fn new() -> Counter {
         Counter::default()
+    }
+
+    /// A counter at zero that is a family's series.
+    pub(crate) fn with_header(series: SeriesHeader) -> Counter {
+        Counter {
+            inner: Arc::new(CounterCell {
+                local: CellId::new(),
+                created: AtomicU64::new(now_seconds().to_bits()),
+                extras: OnceBox::new(),
+                series,
+            }),
+        }
+    }
+
+    pub(crate) fn header(&self) -> &SeriesHeader {
+        &self.inner.series
     }
 
     /// Adds one.

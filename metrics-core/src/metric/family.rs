@@ -110,7 +110,7 @@ pub(crate) struct FamilyCells<L, M: Metric> {
     dense: Box<[DenseSlot<M>]>,
     sparse: Sparse<M>,
     /// Per-thread caches in front of `sparse`.
-    cache: SeriesCaches<Entry<M>>,
+    cache: SeriesCaches<CachedSeries<M>>,
     overflow_series: OnceLock<M>,
     rejected: OnceLock<M>,
     refused: AtomicU64,
@@ -120,13 +120,107 @@ pub(crate) struct FamilyCells<L, M: Metric> {
 }
 
 struct DenseSlot<M> {
-    series: OnceLock<DenseSeries<M>>,
+    series: OnceLock<M>,
     live: AtomicBool,
 }
 
-struct DenseSeries<M> {
-    metric: M,
+/// What a family keeps with each of its series: the label block, the table's hash, whether
+/// the series left the family, and what the last scrape saw. It lives in the metric's own
+/// allocation, so that a series is one allocation and the table and threads' caches hold the
+/// metric itself. A metric made outside a family carries an empty one.
+// `pub` only to appear in the sealed `Metric` trait; unreachable from outside the crate.
+pub struct SeriesHeader {
+    /// The labels as the exposition writes them: `name="value",...`.
     block: Box<str>,
+    /// What the last scrape saw, packed in one cell: the metric's fingerprint folded to 24
+    /// bits, and when (ms since the table's `born`, 40 bits: 34 years) it last changed.
+    seen: AtomicU64,
+    /// The table's hash of the values, folded to 32 bits (see [`SeriesHash`]).
+    hash: SeriesHash,
+    /// Set when the series leaves the table, so that threads' caches stop handing it out.
+    removed: AtomicBool,
+    /// Whether no value in `block` needed escaping (see [`BlockMatcher::new`]).
+    plain: bool,
+}
+
+/// A series' label block and whether it is plain, as lookups compare them.
+#[derive(Clone, Copy)]
+struct SeriesLabels<'a> {
+    block: &'a str,
+    plain: bool,
+}
+
+/// A series as a thread's cache holds it: with its own copy of the labels, so that a hit
+/// compares them without first reaching into the metric (a dependent load less on every
+/// lookup; the copies are bounded by the cache's size).
+pub(crate) struct CachedSeries<M> {
+    block: Box<str>,
+    plain: bool,
+    metric: M,
+}
+
+impl<M: Metric> CachedSeries<M> {
+    /// Whether the series matches and is still in the table.
+    #[inline(always)]
+    fn hit(&self, matches: impl Fn(SeriesLabels<'_>) -> bool) -> bool {
+        let labels = SeriesLabels {
+            block: &self.block,
+            plain: self.plain,
+        };
+        matches(labels) && !self.metric.header().removed.load(Ordering::Relaxed)
+    }
+}
+
+impl SeriesHeader {
+    /// The header of a metric outside any family: no labels.
+    pub(crate) fn detached() -> SeriesHeader {
+        SeriesHeader::new(SeriesHash(0), String::new(), 0)
+    }
+
+    fn new(hash: SeriesHash, block: String, seen: u64) -> SeriesHeader {
+        SeriesHeader {
+            plain: !block.contains('\\'),
+            block: block.into_boxed_str(),
+            seen: AtomicU64::new(seen),
+            hash,
+            removed: AtomicBool::new(false),
+        }
+    }
+
+    fn labels(&self) -> SeriesLabels<'_> {
+        SeriesLabels {
+            block: &self.block,
+            plain: self.plain,
+        }
+    }
+
+    /// Marks the series as gone from the table.
+    fn retire(&self) {
+        self.removed.store(true, Ordering::Relaxed);
+    }
+}
+
+impl fmt::Debug for SeriesHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SeriesHeader").field(&self.block).finish()
+    }
+}
+
+/// A series' hash as the table keeps it: 32 bits, so that the header stays small. The table
+/// spreads them back over 64 bits (a multiply), so that it can rehash without the values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SeriesHash(u32);
+
+impl SeriesHash {
+    fn of(full: u64) -> SeriesHash {
+        SeriesHash((full ^ full >> 32) as u32)
+    }
+
+    /// The hash the table and the shard choice use: the low bits pick the position, the top
+    /// seven the tag, bits 32 and up the shard.
+    fn spread(self) -> u64 {
+        u64::from(self.0).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
 }
 
 /// A series found in a family: dereferences to the metric.
@@ -140,7 +234,7 @@ pub struct Series<'a, M> {
 
 enum SeriesRef<'a, M> {
     Borrowed(&'a M),
-    Cached(Pinned<'a, Entry<M>>),
+    Cached(Pinned<'a, CachedSeries<M>>),
     Owned(M),
 }
 
@@ -157,9 +251,9 @@ impl<'a, M: Clone> Series<'a, M> {
         }
     }
 
-    fn cached(entry: Pinned<'a, Entry<M>>) -> Self {
+    fn cached(metric: Pinned<'a, CachedSeries<M>>) -> Self {
         Series {
-            inner: SeriesRef::Cached(entry),
+            inner: SeriesRef::Cached(metric),
         }
     }
 
@@ -168,7 +262,7 @@ impl<'a, M: Clone> Series<'a, M> {
     pub fn into_owned(self) -> M {
         match self.inner {
             SeriesRef::Borrowed(m) => m.clone(),
-            SeriesRef::Cached(entry) => entry.metric.clone(),
+            SeriesRef::Cached(cached) => cached.metric.clone(),
             SeriesRef::Owned(m) => m,
         }
     }
@@ -180,7 +274,7 @@ impl<M> Deref for Series<'_, M> {
     fn deref(&self) -> &M {
         match &self.inner {
             SeriesRef::Borrowed(m) => m,
-            SeriesRef::Cached(entry) => &entry.metric,
+            SeriesRef::Cached(cached) => &cached.metric,
             SeriesRef::Owned(m) => m,
         }
     }
@@ -238,9 +332,9 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
         } else {
             // The common case, a series this thread looked up before, without a `Result`.
             let key = f.cache_key(|visit| labels.visit(visit));
-            let matches = |e: &Entry<M>| f.matches(e, |visit| labels.visit(visit));
-            if let Some(entry) = f.cache.find(key, |e| e.live_and(matches)) {
-                return Series::cached(entry);
+            let matches = |l: SeriesLabels<'_>| f.matches(l, |visit| labels.visit(visit));
+            if let Some(metric) = f.cache.find(key, |c| c.hit(matches)) {
+                return Series::cached(metric);
             }
             let hash = f.hash_labels(labels);
             f.sparse_lookup(key, hash, matches, || f.block(|visit| labels.visit(visit)))
@@ -261,7 +355,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
         let f = &*self.inner;
         let metric = match f.dense.get(labels.dense_index()) {
             Some(slot) => match slot.series.get() {
-                Some(series) if slot.live.load(Ordering::Relaxed) => &series.metric,
+                Some(metric) if slot.live.load(Ordering::Relaxed) => metric,
                 _ => f.touch_dense(slot, |visit| labels.visit(visit))?,
             },
             // An index past the cardinality is a bug in a hand-written `LabelSet`.
@@ -314,13 +408,13 @@ impl<M: Metric> Family<DynLabels, M> {
         }
         // The common case, a series this thread looked up before, without a `Result`.
         let key = f.cache_key(|visit| values.iter().for_each(|v| visit(v)));
-        if let Some(entry) = f
+        if let Some(metric) = f
             .cache
-            .find(key, |e| e.live_and(|e| f.matches_values(e, values)))
+            .find(key, |c| c.hit(|l| f.matches_values(l, values)))
         {
-            return Series::cached(entry);
+            return Series::cached(metric);
         }
-        let matches = |e: &Entry<M>| f.matches_values(e, values);
+        let matches = |l: SeriesLabels<'_>| f.matches_values(l, values);
         f.sparse_lookup(key, f.sparse.hash_values(values), matches, || {
             f.block(|visit| values.iter().for_each(|v| visit(v)))
         })
@@ -421,11 +515,10 @@ impl<L, M: Metric> FamilyCells<L, M> {
                 self.dense_live.fetch_sub(1, Ordering::Relaxed);
             }
         }
-        let series = slot.series.get_or_init(|| DenseSeries {
-            metric: M::from_config(&self.config),
-            block: self.block(visit).into_boxed_str(),
-        });
-        Ok(&series.metric)
+        Ok(slot.series.get_or_init(|| {
+            let header = SeriesHeader::new(SeriesHash(0), self.block(visit), 0);
+            M::in_family(&self.config, header)
+        }))
     }
 
     fn remove_dense(&self, slot: &DenseSlot<M>) -> bool {
@@ -433,8 +526,8 @@ impl<L, M: Metric> FamilyCells<L, M> {
         if was_live {
             self.dense_live.fetch_sub(1, Ordering::Relaxed);
         }
-        if let Some(series) = slot.series.get() {
-            series.metric.reset();
+        if let Some(metric) = slot.series.get() {
+            metric.reset();
         }
         was_live
     }
@@ -457,12 +550,12 @@ impl<L, M: Metric> FamilyCells<L, M> {
     fn sparse_series(
         &self,
         key: u64,
-        hash: impl FnOnce() -> u64,
-        matches: impl Fn(&Entry<M>) -> bool,
+        hash: impl FnOnce() -> SeriesHash,
+        matches: impl Fn(SeriesLabels<'_>) -> bool,
         block: impl FnOnce() -> String,
     ) -> Result<Series<'_, M>, LabelError> {
-        match self.cache.find(key, |e| e.live_and(&matches)) {
-            Some(entry) => Ok(Series::cached(entry)),
+        match self.cache.find(key, |c| c.hit(&matches)) {
+            Some(metric) => Ok(Series::cached(metric)),
             None => self.sparse_lookup(key, hash(), matches, block),
         }
     }
@@ -482,26 +575,32 @@ impl<L, M: Metric> FamilyCells<L, M> {
     fn sparse_lookup(
         &self,
         key: u64,
-        hash: u64,
-        matches: impl Fn(&Entry<M>) -> bool,
+        hash: SeriesHash,
+        matches: impl Fn(SeriesLabels<'_>) -> bool,
         block: impl FnOnce() -> String,
     ) -> Result<Series<'_, M>, LabelError> {
-        let entry = match self.sparse.find(hash, &matches) {
-            Some(entry) => entry,
+        let metric = match self.sparse.find(hash, &matches) {
+            Some(metric) => metric,
             None => {
-                let make = || M::from_config(&self.config);
+                let make = |header| M::in_family(&self.config, header);
                 match self
                     .sparse
                     .insert(hash, &matches, block, make, self.spec.limit)
                 {
-                    Some(entry) => entry,
+                    Some(metric) => metric,
                     None => return self.full().map(Series::borrowed),
                 }
             }
         };
-        Ok(match self.cache.keep(key, entry) {
+        let header = metric.header();
+        let cached = CachedSeries {
+            block: header.block.clone(),
+            plain: header.plain,
+            metric,
+        };
+        Ok(match self.cache.keep(key, Arc::new(cached)) {
             Ok(pinned) => Series::cached(pinned),
-            Err(entry) => Series::owned(entry.metric.clone()),
+            Err(cached) => Series::owned(cached.metric.clone()),
         })
     }
 
@@ -537,30 +636,30 @@ impl<L, M: Metric> FamilyCells<L, M> {
 
     /// Whether the series has the values `visit` gives.
     #[inline]
-    fn matches(&self, entry: &Entry<M>, visit: impl FnOnce(&mut dyn FnMut(&str))) -> bool {
-        let mut matcher = BlockMatcher::new(&entry.block, entry.plain);
+    fn matches(&self, labels: SeriesLabels<'_>, visit: impl FnOnce(&mut dyn FnMut(&str))) -> bool {
+        let mut matcher = BlockMatcher::new(labels.block, labels.plain);
         let mut names = self.spec.label_names.iter();
         visit(&mut |value| matcher.value(names.next().map_or(0, |n| n.len()), value));
         matcher.matched()
     }
 
     /// The hash of a typed label set's values, as `Sparse::hash_values` hashes strings.
-    fn hash_labels(&self, labels: &L) -> u64
+    fn hash_labels(&self, labels: &L) -> SeriesHash
     where
         L: LabelSet,
     {
         let mut hasher = ValueHasher::new(self.sparse.seed);
         labels.visit(&mut |v| hasher.value(v));
-        hasher.finish()
+        SeriesHash::of(hasher.finish())
     }
 
     /// Whether the series has `values`: [`matches`](Self::matches) without the visitor.
     #[inline(always)]
-    fn matches_values(&self, entry: &Entry<M>, values: &[&str]) -> bool {
-        if entry.plain {
-            return plain_block_matches(&entry.block, &self.spec.label_names, values);
+    fn matches_values(&self, labels: SeriesLabels<'_>, values: &[&str]) -> bool {
+        if labels.plain {
+            return plain_block_matches(labels.block, &self.spec.label_names, values);
         }
-        let mut matcher = BlockMatcher::new(&entry.block, entry.plain);
+        let mut matcher = BlockMatcher::new(labels.block, labels.plain);
         for (name, value) in self.spec.label_names.iter().zip(values) {
             matcher.value(name.len(), value);
         }
@@ -581,8 +680,8 @@ impl<L, M: Metric> FamilyCells<L, M> {
         });
         for slot in self.dense.iter() {
             if slot.live.load(Ordering::Relaxed) {
-                if let Some(series) = slot.series.get() {
-                    series.metric.encode(name, &series.block, encoder);
+                if let Some(metric) = slot.series.get() {
+                    metric.encode(name, &metric.header().block, encoder);
                 }
             }
         }
@@ -620,11 +719,11 @@ struct Sparse<M> {
 
 const SHARDS: usize = 16;
 
-/// Series in a stable order (a slab) and a table of their positions. Series are `Arc`s
-/// because threads' caches hold them too.
+/// Series in a stable order (a slab) and a table of their positions. The metrics are handles
+/// (`Arc`s inside), because threads' caches hold them too.
 struct Shard<M> {
     index: HashTable<u32>,
-    slots: Vec<Option<Arc<Entry<M>>>>,
+    slots: Vec<Option<M>>,
     free: Vec<u32>,
 }
 
@@ -635,27 +734,6 @@ impl<M> Default for Shard<M> {
             slots: Vec::new(),
             free: Vec::new(),
         }
-    }
-}
-
-pub(crate) struct Entry<M> {
-    hash: u64,
-    block: Box<str>,
-    metric: M,
-    /// What the last scrape saw, packed in one cell: the metric's fingerprint folded to 24
-    /// bits, and when (ms since `born`, 40 bits: 34 years) it last changed.
-    seen: AtomicU64,
-    /// Set when the series leaves the table, so that threads' caches stop handing it out.
-    removed: AtomicBool,
-    /// Whether no value in `block` needed escaping (see [`BlockMatcher::new`]).
-    plain: bool,
-}
-
-impl<M> Entry<M> {
-    /// Whether this series is still in the table and `matches`.
-    #[inline(always)]
-    fn live_and(&self, matches: impl Fn(&Entry<M>) -> bool) -> bool {
-        !self.removed.load(Ordering::Relaxed) && matches(self)
     }
 }
 
@@ -679,62 +757,53 @@ impl<M: Metric> Sparse<M> {
     }
 
     #[inline]
-    fn hash_values(&self, values: &[&str]) -> u64 {
+    fn hash_values(&self, values: &[&str]) -> SeriesHash {
         let mut hasher = ValueHasher::new(self.seed);
         values.iter().for_each(|v| hasher.value(v));
-        hasher.finish()
+        SeriesHash::of(hasher.finish())
     }
 
     #[inline]
-    fn shard(&self, hash: u64) -> &RwLock<Shard<M>> {
+    fn shard(&self, hash: SeriesHash) -> &RwLock<Shard<M>> {
         // Bits the table itself does not use: it takes the low bits for the position and the
         // top seven for its tags.
-        &self.shards[(hash >> 32) as usize % SHARDS]
+        &self.shards[(hash.spread() >> 32) as usize % SHARDS]
     }
 
     #[inline]
-    fn find(&self, hash: u64, matches: &impl Fn(&Entry<M>) -> bool) -> Option<Arc<Entry<M>>> {
+    fn find(&self, hash: SeriesHash, matches: &impl Fn(SeriesLabels<'_>) -> bool) -> Option<M> {
         let shard = self.shard(hash).read();
-        shard
-            .find(hash, matches)
-            .map(|i| Arc::clone(shard.entry(i)))
+        shard.find(hash, matches).map(|i| shard.metric(i).clone())
     }
 
     fn insert(
         &self,
-        hash: u64,
-        matches: &impl Fn(&Entry<M>) -> bool,
+        hash: SeriesHash,
+        matches: &impl Fn(SeriesLabels<'_>) -> bool,
         block: impl FnOnce() -> String,
-        make: impl FnOnce() -> M,
+        make: impl FnOnce(SeriesHeader) -> M,
         limit: usize,
-    ) -> Option<Arc<Entry<M>>> {
+    ) -> Option<M> {
         if self.len.load(Ordering::Relaxed) >= limit {
             return None;
         }
         let mut shard = self.shard(hash).write();
         if let Some(i) = shard.find(hash, matches) {
-            return Some(Arc::clone(shard.entry(i)));
+            return Some(shard.metric(i).clone());
         }
         if self.len.fetch_add(1, Ordering::Relaxed) >= limit {
             self.len.fetch_sub(1, Ordering::Relaxed);
             return None;
         }
-        let metric = make();
-        let now = self.now_ms();
-        let block = block().into_boxed_str();
-        let entry = Arc::new(Entry {
-            hash,
-            plain: !block.contains('\\'),
-            block,
-            seen: AtomicU64::new(pack_seen(metric.fingerprint(), now)),
-            metric,
-            removed: AtomicBool::new(false),
-        });
-        shard.insert(Arc::clone(&entry));
-        Some(entry)
+        let metric = make(SeriesHeader::new(hash, block(), 0));
+        let header = metric.header();
+        let seen = pack_seen(metric.fingerprint(), self.now_ms());
+        header.seen.store(seen, Ordering::Relaxed);
+        shard.insert(metric.clone());
+        Some(metric)
     }
 
-    fn remove(&self, hash: u64, matches: impl Fn(&Entry<M>) -> bool) -> bool {
+    fn remove(&self, hash: SeriesHash, matches: impl Fn(SeriesLabels<'_>) -> bool) -> bool {
         let mut shard = self.shard(hash).write();
         match shard.find(hash, &matches) {
             Some(i) => {
@@ -749,7 +818,12 @@ impl<M: Metric> Sparse<M> {
     fn clear(&self) {
         for shard in self.shards.iter() {
             let mut shard = shard.write();
-            let removed = shard.slots.iter().flatten().map(|e| e.retire()).count();
+            let removed = shard
+                .slots
+                .iter()
+                .flatten()
+                .map(|m| m.header().retire())
+                .count();
             *shard = Shard::default();
             self.len.fetch_sub(removed, Ordering::Relaxed);
         }
@@ -766,13 +840,13 @@ impl<M: Metric> Sparse<M> {
         for shard in self.shards.iter() {
             {
                 let shard = shard.read();
-                for (i, entry) in shard.slots.iter().enumerate() {
-                    let Some(entry) = entry else { continue };
-                    if ttl.is_some_and(|ttl| entry.idle_for(now) >= ttl) {
+                for (i, metric) in shard.slots.iter().enumerate() {
+                    let Some(metric) = metric else { continue };
+                    if ttl.is_some_and(|ttl| idle_for(metric, now) >= ttl) {
                         stale.push(i as u32);
                         continue;
                     }
-                    entry.metric.encode(name, &entry.block, encoder);
+                    metric.encode(name, &metric.header().block, encoder);
                 }
             }
             if !stale.is_empty() {
@@ -781,7 +855,7 @@ impl<M: Metric> Sparse<M> {
                     // Updated between the two locks: it stays.
                     let still_idle = shard.slots[i as usize]
                         .as_ref()
-                        .is_some_and(|e| ttl.is_some_and(|ttl| e.idle_for(now) >= ttl));
+                        .is_some_and(|m| ttl.is_some_and(|ttl| idle_for(m, now) >= ttl));
                     if still_idle {
                         shard.remove(i);
                         self.len.fetch_sub(1, Ordering::Relaxed);
@@ -792,69 +866,64 @@ impl<M: Metric> Sparse<M> {
     }
 }
 
-impl<M> Entry<M> {
-    /// Marks the series as gone from the table.
-    fn retire(&self) {
-        self.removed.store(true, Ordering::Relaxed);
+/// Milliseconds since the series' value last changed, as seen by scrapes.
+fn idle_for<M: Metric>(metric: &M, now: u64) -> u64 {
+    let seen_cell = &metric.header().seen;
+    let seen = seen_cell.load(Ordering::Relaxed);
+    let current = pack_seen(metric.fingerprint(), now);
+    if seen >> SEEN_MS_BITS != current >> SEEN_MS_BITS {
+        seen_cell.store(current, Ordering::Relaxed);
+        return 0;
     }
+    now.saturating_sub(seen & ((1 << SEEN_MS_BITS) - 1))
 }
 
-impl<M: Metric> Entry<M> {
-    /// Milliseconds since the value last changed, as seen by scrapes.
-    fn idle_for(&self, now: u64) -> u64 {
-        let seen = self.seen.load(Ordering::Relaxed);
-        let current = pack_seen(self.metric.fingerprint(), now);
-        if seen >> SEEN_MS_BITS != current >> SEEN_MS_BITS {
-            self.seen.store(current, Ordering::Relaxed);
-            return 0;
-        }
-        now.saturating_sub(seen & ((1 << SEEN_MS_BITS) - 1))
-    }
-}
-
-impl<M> Shard<M> {
+impl<M: Metric> Shard<M> {
     #[inline]
-    fn find(&self, hash: u64, matches: &impl Fn(&Entry<M>) -> bool) -> Option<u32> {
+    fn find(&self, hash: SeriesHash, matches: &impl Fn(SeriesLabels<'_>) -> bool) -> Option<u32> {
         let slots = &self.slots;
         self.index
-            .find(hash, |&i| {
+            .find(hash.spread(), |&i| {
                 slots[i as usize]
                     .as_ref()
-                    .is_some_and(|e| e.hash == hash && matches(e))
+                    .is_some_and(|m| m.header().hash == hash && matches(m.header().labels()))
             })
             .copied()
     }
 
-    fn entry(&self, i: u32) -> &Arc<Entry<M>> {
+    fn metric(&self, i: u32) -> &M {
         self.slots[i as usize]
             .as_ref()
             .expect("the index points at live slots only")
     }
 
-    fn insert(&mut self, entry: Arc<Entry<M>>) {
-        let hash = entry.hash;
+    fn insert(&mut self, metric: M) {
+        let hash = metric.header().hash;
         let i = match self.free.pop() {
             Some(i) => {
-                self.slots[i as usize] = Some(entry);
+                self.slots[i as usize] = Some(metric);
                 i
             }
             None => {
-                self.slots.push(Some(entry));
+                self.slots.push(Some(metric));
                 (self.slots.len() - 1) as u32
             }
         };
         let Shard { index, slots, .. } = self;
-        index.insert_unique(hash, i, |&j| {
-            slots[j as usize].as_ref().map_or(0, |e| e.hash)
+        index.insert_unique(hash.spread(), i, |&j| {
+            slots[j as usize]
+                .as_ref()
+                .map_or(0, |m| m.header().hash.spread())
         });
     }
 
     fn remove(&mut self, i: u32) {
-        let Some(entry) = self.slots[i as usize].take() else {
+        let Some(metric) = self.slots[i as usize].take() else {
             return;
         };
-        entry.retire();
-        if let Ok(found) = self.index.find_entry(entry.hash, |&j| j == i) {
+        let header = metric.header();
+        header.retire();
+        if let Ok(found) = self.index.find_entry(header.hash.spread(), |&j| j == i) {
             found.remove();
         }
         self.free.push(i);

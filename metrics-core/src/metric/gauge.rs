@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::metric::counter::add_f64;
+use crate::metric::family::SeriesHeader;
 use crate::sync::{AtomicU64, Ordering};
 
 /// A value that goes up and down, such as queue depth or temperature.
@@ -18,9 +19,22 @@ use crate::sync::{AtomicU64, Ordering};
 /// g.add(0.5);
 /// assert_eq!(g.get(), 9.5);
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Gauge {
-    bits: Arc<AtomicU64>,
+    inner: Arc<GaugeCell>,
+}
+
+#[derive(Debug)]
+struct GaugeCell {
+    bits: AtomicU64,
+    /// What a family keeps with the series (empty outside a family).
+    series: SeriesHeader,
+}
+
+impl Default for Gauge {
+    fn default() -> Gauge {
+        Gauge::with_header(SeriesHeader::detached())
+    }
 }
 
 impl Gauge {
@@ -29,10 +43,24 @@ impl Gauge {
         Gauge::default()
     }
 
+    /// A gauge at zero that is a family's series.
+    pub(crate) fn with_header(series: SeriesHeader) -> Gauge {
+        Gauge {
+            inner: Arc::new(GaugeCell {
+                bits: AtomicU64::new(0),
+                series,
+            }),
+        }
+    }
+
+    pub(crate) fn header(&self) -> &SeriesHeader {
+        &self.inner.series
+    }
+
     /// Sets the value.
     #[inline]
     pub fn set(&self, v: f64) {
-        self.bits.store(v.to_bits(), Ordering::Relaxed);
+        self.inner.bits.store(v.to_bits(), Ordering::Relaxed);
     }
 
     /// Adds one.
@@ -50,7 +78,7 @@ impl Gauge {
     /// Adds `v` (which may be negative).
     #[inline]
     pub fn add(&self, v: f64) {
-        add_f64(&self.bits, v);
+        add_f64(&self.inner.bits, v);
     }
 
     /// Subtracts `v`.
@@ -70,7 +98,7 @@ impl Gauge {
 
     /// The current value.
     pub fn get(&self) -> f64 {
-        f64::from_bits(self.bits.load(Ordering::Relaxed))
+        f64::from_bits(self.inner.bits.load(Ordering::Relaxed))
     }
 
     pub(crate) fn reset(&self) {

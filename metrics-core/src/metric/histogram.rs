@@ -30,6 +30,7 @@ use std::sync::OnceLock;
 use crate::error::{BucketsError, ExemplarError};
 use crate::metric::counter::add_f64;
 use crate::metric::exemplar::{now_seconds, Exemplar};
+use crate::metric::family::SeriesHeader;
 use crate::metric::local::CellId;
 use crate::metric::native::{Limited, Native, NativeBuckets, NativeSnapshot};
 use crate::metric::slices::SliceTable;
@@ -300,6 +301,8 @@ struct HistogramCells {
     native: Option<Box<Native>>,
     /// Native buckets and no classic ones: the native part alone records.
     native_only: bool,
+    /// What a family keeps with the series (empty outside a family).
+    series: SeriesHeader,
 }
 
 #[derive(Default)]
@@ -317,6 +320,11 @@ const HOT_BIT: u64 = 1 << 63;
 impl Histogram {
     /// A histogram with the given buckets, not registered anywhere.
     pub fn new(buckets: Buckets) -> Histogram {
+        Histogram::with_header(buckets, SeriesHeader::detached())
+    }
+
+    /// A histogram at zero that is a family's series.
+    pub(crate) fn with_header(buckets: Buckets, series: SeriesHeader) -> Histogram {
         let stride = buckets.bounds().len() + 2;
         let cells = (0..2 * stride).map(|_| AtomicU64::new(0)).collect();
         let native_only = buckets.native_buckets().is_some() && buckets.bounds().is_empty();
@@ -345,8 +353,13 @@ impl Histogram {
                     .map(|n| Box::new(Native::new(n))),
                 native_only,
                 buckets,
+                series,
             }),
         }
+    }
+
+    pub(crate) fn header(&self) -> &SeriesHeader {
+        &self.inner.series
     }
 
     /// Records one observation.

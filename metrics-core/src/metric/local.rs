@@ -15,6 +15,7 @@
 //!   in every arena (no handle, so no writer, remains) and returns the run for reuse.
 
 use std::cell::Cell;
+use std::num::NonZeroU32;
 use std::sync::{LazyLock, OnceLock};
 
 use parking_lot::Mutex;
@@ -233,9 +234,10 @@ struct Ids {
 /// zeroed and freed on drop.
 #[derive(Debug)]
 pub(crate) struct CellId {
-    // `u32`s: at most `MAX_CELLS` cells, and a smaller handle in every metric.
+    // `u32`s: at most `MAX_CELLS` cells, and a smaller handle in every metric; a run is never
+    // empty, which lets `Option<CellId>` take no more room than `CellId`.
     first: u32,
-    len: u32,
+    len: NonZeroU32,
 }
 
 impl CellId {
@@ -244,7 +246,7 @@ impl CellId {
     }
 
     fn len(&self) -> usize {
-        self.len as usize
+        self.len.get() as usize
     }
 
     /// A fresh cell at zero, or `None` once [`MAX_CELLS`] are in use.
@@ -255,9 +257,7 @@ impl CellId {
     /// `len` fresh consecutive cells at zero (`len` at most one chunk), or `None` once the
     /// cells are used up.
     pub(crate) fn run(len: usize) -> Option<CellId> {
-        if len == 0 || len > CHUNK {
-            return None;
-        }
+        let run = NonZeroU32::new(len as u32).filter(|_| len <= CHUNK)?;
         let mut ids = IDS.lock();
         let reused = ids
             .free
@@ -267,7 +267,7 @@ impl CellId {
         if let Some(first) = reused {
             return Some(CellId {
                 first: first as u32,
-                len: len as u32,
+                len: run,
             });
         }
         // Runs do not straddle chunks, so that one lookup finds them all.
@@ -281,7 +281,7 @@ impl CellId {
         ids.next = first + len;
         Some(CellId {
             first: first as u32,
-            len: len as u32,
+            len: run,
         })
     }
 

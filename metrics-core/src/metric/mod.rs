@@ -16,6 +16,7 @@ use std::fmt;
 use crate::encode::{CounterSample, Encoder};
 use crate::lint::MetricKind;
 use counter::Counter;
+use family::SeriesHeader;
 use gauge::Gauge;
 use histogram::{Buckets, Histogram};
 
@@ -28,13 +29,19 @@ pub(crate) mod sealed {
     use super::*;
 
     /// The operations families and encoders need; not for use outside this crate.
-    pub trait Sealed {
+    pub trait Sealed: Sized {
         /// What a new series is made from: `()`, or [`Buckets`] for histograms.
         type Config: Clone + PartialEq + Default + fmt::Debug + Send + Sync + 'static;
         /// The family type.
         const KIND: MetricKind;
-        /// A new series at zero.
-        fn from_config(config: &Self::Config) -> Self;
+        /// A new metric at zero, outside any family.
+        fn from_config(config: &Self::Config) -> Self {
+            Self::in_family(config, SeriesHeader::detached())
+        }
+        /// A new series of a family at zero, carrying what the family keeps with it.
+        fn in_family(config: &Self::Config, header: SeriesHeader) -> Self;
+        /// What the family keeps with the series.
+        fn header(&self) -> &SeriesHeader;
         /// The configuration for the given buckets (ignored by all but histograms).
         fn config_from(buckets: Option<Buckets>) -> Self::Config;
         /// Writes one series.
@@ -50,8 +57,11 @@ impl Metric for Counter {}
 impl sealed::Sealed for Counter {
     type Config = ();
     const KIND: MetricKind = MetricKind::Counter;
-    fn from_config(_: &()) -> Counter {
-        Counter::new()
+    fn in_family(_: &(), header: SeriesHeader) -> Counter {
+        Counter::with_header(header)
+    }
+    fn header(&self) -> &SeriesHeader {
+        Counter::header(self)
     }
     fn config_from(_: Option<Buckets>) {}
     fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
@@ -83,8 +93,11 @@ impl Metric for Gauge {}
 impl sealed::Sealed for Gauge {
     type Config = ();
     const KIND: MetricKind = MetricKind::Gauge;
-    fn from_config(_: &()) -> Gauge {
-        Gauge::new()
+    fn in_family(_: &(), header: SeriesHeader) -> Gauge {
+        Gauge::with_header(header)
+    }
+    fn header(&self) -> &SeriesHeader {
+        Gauge::header(self)
     }
     fn config_from(_: Option<Buckets>) {}
     fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
@@ -102,8 +115,11 @@ impl Metric for Histogram {}
 impl sealed::Sealed for Histogram {
     type Config = Buckets;
     const KIND: MetricKind = MetricKind::Histogram;
-    fn from_config(buckets: &Buckets) -> Histogram {
-        Histogram::new(buckets.clone())
+    fn in_family(buckets: &Buckets, header: SeriesHeader) -> Histogram {
+        Histogram::with_header(buckets.clone(), header)
+    }
+    fn header(&self) -> &SeriesHeader {
+        Histogram::header(self)
     }
     fn config_from(buckets: Option<Buckets>) -> Buckets {
         buckets.unwrap_or_default()
