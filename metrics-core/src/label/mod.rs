@@ -229,45 +229,128 @@ pub(crate) fn push_pair(block: &mut String, name: &str, value: &str) {
     block.push('"');
 }
 
-/// Compares label values, one at a time, against a block built by [`push_pair`] with the
-/// same names, without unescaping or allocating.
-pub(crate) struct BlockMatcher<'a> {
+/// Appends `value` as a family stores it among a series' values: escaped as in a label block,
+/// then closed by a `"` (which an escaped value never holds bare). The names and the `name="`
+/// around each value are the same for every series of a family, so they are written when
+/// encoding ([`push_pairs`]) rather than kept with each series.
+pub(crate) fn push_value(values: &mut String, value: &str) {
+    escape_label_value(values, value);
+    values.push('"');
+}
+
+/// The text that opens each label's value in a block: `name="`, with a `,` before all but
+/// the first. Made once per family and encoding, for [`push_pairs`].
+pub(crate) fn pair_openings(names: &[Box<str>]) -> Vec<String> {
+    let mut openings = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let comma = if i > 0 { "," } else { "" };
+        openings.push(format!("{comma}{name}=\""));
+    }
+    openings
+}
+
+/// Appends the label block `name="value",...` of stored `values` (see [`push_value`]),
+/// opening each value with the family's [`pair_openings`], as the encoders take it. `plain`:
+/// no stored value was escaped.
+pub(crate) fn push_pairs(block: &mut String, openings: &[String], values: &str, plain: bool) {
+    let mut rest = values;
+    for opening in openings {
+        let Some(end) = closing_quote(rest.as_bytes(), plain) else {
+            return;
+        };
+        block.push_str(opening);
+        // The value and its closing quote.
+        block.push_str(&rest[..=end]);
+        rest = &rest[end + 1..];
+    }
+}
+
+/// Where the quote that closes the first stored value is.
+fn closing_quote(values: &[u8], plain: bool) -> Option<usize> {
+    if plain {
+        return first_quote(values);
+    }
+    let mut i = 0;
+    while i < values.len() {
+        match values[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The first `"` in `s`, a word at a time: encoding looks for one per label of every series.
+#[inline]
+fn first_quote(s: &[u8]) -> Option<usize> {
+    let n = s.len();
+    if n < 8 {
+        return s.iter().position(|&b| b == b'"');
+    }
+    let mut at = 0;
+    loop {
+        // The last word overlaps the one before, whose bytes held no quote.
+        let start = at.min(n - 8);
+        let quotes = quote_bytes(word_at(s, start));
+        if quotes != 0 {
+            return Some(start + (quotes.trailing_zeros() / 8) as usize);
+        }
+        if start == n - 8 {
+            return None;
+        }
+        at += 8;
+    }
+}
+
+/// The high bit of each byte of `w` that is a `"`, exact up to the first one (the classic
+/// test for a zero byte, on `w` with quotes turned into zeros; bytes above the first may be
+/// marked too).
+#[inline(always)]
+fn quote_bytes(w: u64) -> u64 {
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let x = w ^ QUOTES;
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// Compares label values, one at a time, against values stored by [`push_value`], without
+/// unescaping or allocating.
+pub(crate) struct ValuesMatcher<'a> {
     rest: &'a [u8],
     plain: bool,
     ok: bool,
 }
 
-impl<'a> BlockMatcher<'a> {
-    /// A matcher for `block`. `plain` says that the block has no backslash, so that no value
-    /// in it was escaped: then a value matches exactly when its bytes do and it holds no `"`
-    /// (which would let it run past its own pair), checked in one pass.
-    pub(crate) fn new(block: &'a str, plain: bool) -> BlockMatcher<'a> {
-        BlockMatcher {
-            rest: block.as_bytes(),
+impl<'a> ValuesMatcher<'a> {
+    /// A matcher for `values`. `plain` says that they hold no backslash, so that none was
+    /// escaped: then a value matches exactly when its bytes do and it holds no `"` (which
+    /// would let it run past its own end), checked in one pass.
+    pub(crate) fn new(values: &'a str, plain: bool) -> ValuesMatcher<'a> {
+        ValuesMatcher {
+            rest: values.as_bytes(),
             plain,
             ok: true,
         }
     }
 
-    /// Matches the next pair, whose name has `name_len` bytes, against `value`.
+    /// Matches the next stored value against `value`.
     #[inline]
-    pub(crate) fn value(&mut self, name_len: usize, value: &str) {
+    pub(crate) fn value(&mut self, value: &str) {
         if !self.ok {
             return;
         }
         let bytes = value.as_bytes();
         if self.plain || !bytes.iter().any(|&b| matches!(b, b'\\' | b'"' | b'\n')) {
             // Stored as it is.
-            match after_plain_pair(self.rest, name_len, bytes) {
+            match after_plain_value(self.rest, bytes) {
                 Some(rest) => self.rest = rest,
                 None => self.ok = false,
             }
             return;
         }
-        let Some(mut rest) = self.rest.get(name_len + 2..) else {
-            self.ok = false;
-            return;
-        };
+        let mut rest = self.rest;
         for &b in bytes {
             let expected: &[u8] = match b {
                 b'\\' => b"\\\\",
@@ -284,7 +367,7 @@ impl<'a> BlockMatcher<'a> {
             }
         }
         match rest.strip_prefix(b"\"") {
-            Some(r) => self.rest = r.strip_prefix(b",").unwrap_or(r),
+            Some(r) => self.rest = r,
             None => self.ok = false,
         }
     }
@@ -331,15 +414,10 @@ fn short_words(v: &[u8]) -> (u64, u64) {
 /// overlapping words cover most, which costs less than a call to `memcmp` and a byte loop.
 #[inline(always)]
 fn unquoted_eq(a: &[u8], b: &[u8]) -> bool {
-    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // Whether the first `n` bytes of `w` (the rest zero) hold no quote: the classic test for
-    // a zero byte, on `w` with quotes turned into zeros.
+    // Whether the bytes of `w` hold no quote.
     #[inline(always)]
     fn unquoted(w: u64) -> bool {
-        let x = w ^ QUOTES;
-        x.wrapping_sub(ONES) & !x & HIGHS == 0
+        quote_bytes(w) == 0
     }
     // Padded with a byte that is no quote.
     let half = |s: &[u8], at: usize| half_at(s, at) | 0x2020_2020 << 32;
@@ -361,27 +439,24 @@ fn unquoted_eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// The rest of `block` after its first pair, when that pair (a name of `name_len` bytes)
-/// holds exactly `value` as it is, unescaped: one comparison, then the closing quote.
+/// The rest of stored `values` after the first, when it is exactly `value` as it is,
+/// unescaped: one comparison, then the closing quote.
 #[inline(always)]
-fn after_plain_pair<'b>(block: &'b [u8], name_len: usize, value: &[u8]) -> Option<&'b [u8]> {
-    let quoted = block.get(name_len + 2..)?;
-    let head = quoted.get(..=value.len())?;
+fn after_plain_value<'b>(values: &'b [u8], value: &[u8]) -> Option<&'b [u8]> {
+    let head = values.get(..=value.len())?;
     if head[value.len()] != b'"' || !unquoted_eq(&head[..value.len()], value) {
         return None;
     }
-    let rest = &quoted[value.len() + 1..];
-    Some(rest.strip_prefix(b",").unwrap_or(rest))
+    Some(&values[value.len() + 1..])
 }
 
-/// Whether `block` (plain: no backslash, see [`BlockMatcher::new`]) holds exactly `values`
-/// after the label names `names`: [`BlockMatcher`] for the common case, with no state
-/// carried between the values.
+/// Whether stored `values` (plain: no backslash, see [`ValuesMatcher::new`]) are exactly
+/// `values`: [`ValuesMatcher`] for the common case, with no state carried between values.
 #[inline(always)]
-pub(crate) fn plain_block_matches(block: &str, names: &[Box<str>], values: &[&str]) -> bool {
-    let mut rest = block.as_bytes();
-    for (name, value) in names.iter().zip(values) {
-        match after_plain_pair(rest, name.len(), value.as_bytes()) {
+pub(crate) fn plain_values_match(stored: &str, values: &[&str]) -> bool {
+    let mut rest = stored.as_bytes();
+    for value in values {
+        match after_plain_value(rest, value.as_bytes()) {
             Some(after) => rest = after,
             None => return false,
         }
@@ -530,20 +605,20 @@ mod tests {
     }
 
     #[test]
-    fn plain_blocks_match_exactly() {
-        let mut block = String::new();
-        push_pair(&mut block, "a", "p");
-        push_pair(&mut block, "b", "qqqzz");
-        assert!(!block.contains('\\'));
+    fn plain_values_match_exactly() {
+        let mut stored = String::new();
+        push_value(&mut stored, "p");
+        push_value(&mut stored, "qqqzz");
+        assert_eq!(stored, "p\"qqqzz\"");
         let matches = |values: [&str; 2]| {
-            let mut m = BlockMatcher::new(&block, true);
-            m.value(1, values[0]);
-            m.value(1, values[1]);
+            let mut m = ValuesMatcher::new(&stored, true);
+            m.value(values[0]);
+            m.value(values[1]);
             m.matched()
         };
         assert!(matches(["p", "qqqzz"]));
-        // A value holding a quote would run into the next pair and realign the rest.
-        assert!(!matches(["p\",b=", "zz"]));
+        // A value holding a quote would run into the next value and realign the rest.
+        assert!(!matches(["p\"qq", "zz"]));
         for v in [
             "",
             "q",
@@ -570,6 +645,25 @@ mod tests {
     }
 
     #[test]
+    fn the_word_search_finds_the_first_quote() {
+        for n in 0..40 {
+            let plain: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert_eq!(first_quote(&plain), None, "{n}");
+            for at in 0..n {
+                let mut s = plain.clone();
+                s[at] = b'"';
+                assert_eq!(first_quote(&s), Some(at), "{n} {at}");
+                // A later quote, and bytes just around the quote's value, change nothing.
+                s[n - 1] = b'"';
+                if at > 0 {
+                    s[at - 1] = b'"' - 1;
+                }
+                assert_eq!(first_quote(&s), Some(at), "{n} {at}");
+            }
+        }
+    }
+
+    #[test]
     fn the_straight_line_matcher_agrees_with_the_general_one() {
         let values = [
             "",
@@ -582,33 +676,32 @@ mod tests {
             "/api/v1/users/x",
             "x\"y",
         ];
-        let names: Vec<Box<str>> = vec!["method".into(), "s".into()];
         for v0 in values {
             for v1 in values {
-                let mut block = String::new();
-                push_pair(&mut block, &names[0], v0);
-                push_pair(&mut block, &names[1], v1);
-                if block.contains('\\') {
+                let mut stored = String::new();
+                push_value(&mut stored, v0);
+                push_value(&mut stored, v1);
+                if stored.contains('\\') {
                     continue;
                 }
                 for w0 in values {
                     for w1 in values {
-                        let mut m = BlockMatcher::new(&block, false);
-                        m.value(names[0].len(), w0);
-                        m.value(names[1].len(), w1);
+                        let mut m = ValuesMatcher::new(&stored, false);
+                        m.value(w0);
+                        m.value(w1);
                         let expected = (v0, v1) == (w0, w1);
-                        assert_eq!(m.matched(), expected, "{block} {w0:?} {w1:?}");
+                        assert_eq!(m.matched(), expected, "{stored} {w0:?} {w1:?}");
                         assert_eq!(
-                            plain_block_matches(&block, &names, &[w0, w1]),
+                            plain_values_match(&stored, &[w0, w1]),
                             expected,
-                            "{block} {w0:?} {w1:?}"
+                            "{stored} {w0:?} {w1:?}"
                         );
                     }
                 }
             }
         }
-        assert!(plain_block_matches("", &[], &[]));
-        assert!(!plain_block_matches("a=\"b\"", &[], &[]));
+        assert!(plain_values_match("", &[]));
+        assert!(!plain_values_match("b\"", &[]));
     }
 
     #[test]
@@ -666,15 +759,26 @@ mod tests {
     }
 
     #[test]
-    fn blocks_escape_and_match() {
+    fn values_escape_match_and_make_blocks() {
+        let mut stored = String::new();
+        push_value(&mut stored, "a\\b\"c\nd");
+        push_value(&mut stored, "200");
+        assert_eq!(stored, r#"a\\b\"c\nd"200""#);
+        let names = pair_openings(&["path".into(), "code".into()]);
+        assert_eq!(names, ["path=\"", ",code=\""]);
         let mut block = String::new();
-        push_pair(&mut block, "path", "a\\b\"c\nd");
-        push_pair(&mut block, "code", "200");
+        push_pairs(&mut block, &names, &stored, false);
         assert_eq!(block, r#"path="a\\b\"c\nd",code="200""#);
+        let mut plain = String::new();
+        push_value(&mut plain, "/x");
+        push_value(&mut plain, "");
+        block.clear();
+        push_pairs(&mut block, &names, &plain, true);
+        assert_eq!(block, r#"path="/x",code="""#);
         let matches = |values: [&str; 2]| {
-            let mut m = BlockMatcher::new(&block, false);
-            m.value(4, values[0]);
-            m.value(4, values[1]);
+            let mut m = ValuesMatcher::new(&stored, false);
+            m.value(values[0]);
+            m.value(values[1]);
             m.matched()
         };
         assert!(matches(["a\\b\"c\nd", "200"]));
@@ -682,8 +786,8 @@ mod tests {
         assert!(!matches(["a\\b\"c\nd", "2000"]));
         assert!(!matches(["a\\b\"c", "200"]));
         assert!(!matches(["", ""]));
-        let mut m = BlockMatcher::new(&block, false);
-        m.value(4, "a\\b\"c\nd");
+        let mut m = ValuesMatcher::new(&stored, false);
+        m.value("a\\b\"c\nd");
         assert!(!m.matched(), "a value left over is no match");
     }
 }

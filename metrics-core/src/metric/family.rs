@@ -30,8 +30,8 @@ use parking_lot::RwLock;
 use crate::encode::{Encoder, FamilyDesc};
 use crate::error::LabelError;
 use crate::label::{
-    plain_block_matches, push_pair, BlockMatcher, CacheKey, DynLabels, LabelSet, ValueHashSeed,
-    ValueHasher,
+    pair_openings, plain_values_match, push_pairs, push_value, CacheKey, DynLabels, LabelSet,
+    ValueHashSeed, ValueHasher, ValuesMatcher,
 };
 use crate::metric::series_cache::{Pinned, SeriesCaches};
 use crate::metric::Metric;
@@ -124,14 +124,15 @@ struct DenseSlot<M> {
     live: AtomicBool,
 }
 
-/// What a family keeps with each of its series: the label block, the table's hash, whether
+/// What a family keeps with each of its series: the label values, the table's hash, whether
 /// the series left the family, and what the last scrape saw. It lives in the metric's own
 /// allocation, so that a series is one allocation and the table and threads' caches hold the
 /// metric itself. A metric made outside a family carries an empty one.
 // `pub` only to appear in the sealed `Metric` trait; unreachable from outside the crate.
 pub struct SeriesHeader {
-    /// The labels as the exposition writes them: `name="value",...`.
-    block: Box<str>,
+    /// The label values, escaped and each closed by a `"` (see [`push_value`]); the names are
+    /// the family's, added when encoding.
+    values: Box<str>,
     /// What the last scrape saw, packed in one cell: the metric's fingerprint folded to 24
     /// bits, and when (ms since the table's `born`, 40 bits: 34 years) it last changed.
     seen: AtomicU64,
@@ -139,22 +140,22 @@ pub struct SeriesHeader {
     hash: SeriesHash,
     /// Set when the series leaves the table, so that threads' caches stop handing it out.
     removed: AtomicBool,
-    /// Whether no value in `block` needed escaping (see [`BlockMatcher::new`]).
+    /// Whether no value needed escaping (see [`ValuesMatcher::new`]).
     plain: bool,
 }
 
-/// A series' label block and whether it is plain, as lookups compare them.
+/// A series' stored label values and whether they are plain, as lookups compare them.
 #[derive(Clone, Copy)]
 struct SeriesLabels<'a> {
-    block: &'a str,
+    values: &'a str,
     plain: bool,
 }
 
-/// A series as a thread's cache holds it: with its own copy of the labels, so that a hit
-/// compares them without first reaching into the metric (a dependent load less on every
+/// A series as a thread's cache holds it: with its own copy of the label values, so that a
+/// hit compares them without first reaching into the metric (a dependent load less on every
 /// lookup; the copies are bounded by the cache's size).
 pub(crate) struct CachedSeries<M> {
-    block: Box<str>,
+    values: Box<str>,
     plain: bool,
     metric: M,
 }
@@ -164,7 +165,7 @@ impl<M: Metric> CachedSeries<M> {
     #[inline(always)]
     fn hit(&self, matches: impl Fn(SeriesLabels<'_>) -> bool) -> bool {
         let labels = SeriesLabels {
-            block: &self.block,
+            values: &self.values,
             plain: self.plain,
         };
         matches(labels) && !self.metric.header().removed.load(Ordering::Relaxed)
@@ -177,10 +178,10 @@ impl SeriesHeader {
         SeriesHeader::new(SeriesHash(0), String::new(), 0)
     }
 
-    fn new(hash: SeriesHash, block: String, seen: u64) -> SeriesHeader {
+    fn new(hash: SeriesHash, values: String, seen: u64) -> SeriesHeader {
         SeriesHeader {
-            plain: !block.contains('\\'),
-            block: block.into_boxed_str(),
+            plain: !values.contains('\\'),
+            values: values.into_boxed_str(),
             seen: AtomicU64::new(seen),
             hash,
             removed: AtomicBool::new(false),
@@ -189,7 +190,7 @@ impl SeriesHeader {
 
     fn labels(&self) -> SeriesLabels<'_> {
         SeriesLabels {
-            block: &self.block,
+            values: &self.values,
             plain: self.plain,
         }
     }
@@ -202,7 +203,7 @@ impl SeriesHeader {
 
 impl fmt::Debug for SeriesHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SeriesHeader").field(&self.block).finish()
+        f.debug_tuple("SeriesHeader").field(&self.values).finish()
     }
 }
 
@@ -337,7 +338,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
                 return Series::cached(metric);
             }
             let hash = f.hash_labels(labels);
-            f.sparse_lookup(key, hash, matches, || f.block(|visit| labels.visit(visit)))
+            f.sparse_lookup(key, hash, matches, || f.values(|visit| labels.visit(visit)))
         };
         found.unwrap_or_else(|_| Series::borrowed(f.rejected()))
     }
@@ -372,7 +373,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
             f.cache_key(|visit| labels.visit(visit)),
             || f.hash_labels(labels),
             |e| f.matches(e, |visit| labels.visit(visit)),
-            || f.block(|visit| labels.visit(visit)),
+            || f.values(|visit| labels.visit(visit)),
         )
     }
 
@@ -416,7 +417,7 @@ impl<M: Metric> Family<DynLabels, M> {
         }
         let matches = |l: SeriesLabels<'_>| f.matches_values(l, values);
         f.sparse_lookup(key, f.sparse.hash_values(values), matches, || {
-            f.block(|visit| values.iter().for_each(|v| visit(v)))
+            f.values(|visit| values.iter().for_each(|v| visit(v)))
         })
         .unwrap_or_else(|_| Series::borrowed(f.rejected()))
     }
@@ -434,7 +435,7 @@ impl<M: Metric> Family<DynLabels, M> {
             f.cache_key(|visit| values.iter().for_each(|v| visit(v))),
             || f.sparse.hash_values(values),
             |e| f.matches_values(e, values),
-            || f.block(|visit| values.iter().for_each(|v| visit(v))),
+            || f.values(|visit| values.iter().for_each(|v| visit(v))),
         )
     }
 
@@ -516,7 +517,7 @@ impl<L, M: Metric> FamilyCells<L, M> {
             }
         }
         Ok(slot.series.get_or_init(|| {
-            let header = SeriesHeader::new(SeriesHash(0), self.block(visit), 0);
+            let header = SeriesHeader::new(SeriesHash(0), self.values(visit), 0);
             M::in_family(&self.config, header)
         }))
     }
@@ -552,11 +553,11 @@ impl<L, M: Metric> FamilyCells<L, M> {
         key: u64,
         hash: impl FnOnce() -> SeriesHash,
         matches: impl Fn(SeriesLabels<'_>) -> bool,
-        block: impl FnOnce() -> String,
+        values: impl FnOnce() -> String,
     ) -> Result<Series<'_, M>, LabelError> {
         match self.cache.find(key, |c| c.hit(&matches)) {
             Some(metric) => Ok(Series::cached(metric)),
-            None => self.sparse_lookup(key, hash(), matches, block),
+            None => self.sparse_lookup(key, hash(), matches, values),
         }
     }
 
@@ -577,7 +578,7 @@ impl<L, M: Metric> FamilyCells<L, M> {
         key: u64,
         hash: SeriesHash,
         matches: impl Fn(SeriesLabels<'_>) -> bool,
-        block: impl FnOnce() -> String,
+        values: impl FnOnce() -> String,
     ) -> Result<Series<'_, M>, LabelError> {
         let metric = match self.sparse.find(hash, &matches) {
             Some(metric) => metric,
@@ -585,7 +586,7 @@ impl<L, M: Metric> FamilyCells<L, M> {
                 let make = |header| M::in_family(&self.config, header);
                 match self
                     .sparse
-                    .insert(hash, &matches, block, make, self.spec.limit)
+                    .insert(hash, &matches, values, make, self.spec.limit)
                 {
                     Some(metric) => metric,
                     None => return self.full().map(Series::borrowed),
@@ -594,7 +595,7 @@ impl<L, M: Metric> FamilyCells<L, M> {
         };
         let header = metric.header();
         let cached = CachedSeries {
-            block: header.block.clone(),
+            values: header.values.clone(),
             plain: header.plain,
             metric,
         };
@@ -622,24 +623,23 @@ impl<L, M: Metric> FamilyCells<L, M> {
         }
     }
 
-    /// Builds the label block of the values `visit` gives.
-    fn block(&self, visit: impl FnOnce(&mut dyn FnMut(&str))) -> String {
-        let mut block = String::new();
+    /// Stores the values `visit` gives (one per label name).
+    fn values(&self, visit: impl FnOnce(&mut dyn FnMut(&str))) -> String {
+        let mut values = String::new();
         let mut names = self.spec.label_names.iter();
         visit(&mut |value| {
-            if let Some(name) = names.next() {
-                push_pair(&mut block, name, value);
+            if names.next().is_some() {
+                push_value(&mut values, value);
             }
         });
-        block
+        values
     }
 
     /// Whether the series has the values `visit` gives.
     #[inline]
     fn matches(&self, labels: SeriesLabels<'_>, visit: impl FnOnce(&mut dyn FnMut(&str))) -> bool {
-        let mut matcher = BlockMatcher::new(labels.block, labels.plain);
-        let mut names = self.spec.label_names.iter();
-        visit(&mut |value| matcher.value(names.next().map_or(0, |n| n.len()), value));
+        let mut matcher = ValuesMatcher::new(labels.values, labels.plain);
+        visit(&mut |value| matcher.value(value));
         matcher.matched()
     }
 
@@ -657,11 +657,11 @@ impl<L, M: Metric> FamilyCells<L, M> {
     #[inline(always)]
     fn matches_values(&self, labels: SeriesLabels<'_>, values: &[&str]) -> bool {
         if labels.plain {
-            return plain_block_matches(labels.block, &self.spec.label_names, values);
+            return plain_values_match(labels.values, values);
         }
-        let mut matcher = BlockMatcher::new(labels.block, labels.plain);
-        for (name, value) in self.spec.label_names.iter().zip(values) {
-            matcher.value(name.len(), value);
+        let mut matcher = ValuesMatcher::new(labels.values, labels.plain);
+        for value in values {
+            matcher.value(value);
         }
         matcher.matched()
     }
@@ -678,23 +678,54 @@ impl<L, M: Metric> FamilyCells<L, M> {
             kind: M::KIND,
             unit: self.spec.unit.as_deref(),
         });
+        let mut out = SeriesOut {
+            name,
+            openings: pair_openings(&self.spec.label_names),
+            block: String::new(),
+            encoder,
+        };
         for slot in self.dense.iter() {
             if slot.live.load(Ordering::Relaxed) {
                 if let Some(metric) = slot.series.get() {
-                    metric.encode(name, &metric.header().block, encoder);
+                    out.write(metric);
                 }
             }
         }
-        self.sparse.encode(name, encoder, self.spec.expire_after);
+        self.sparse.encode(&mut out, self.spec.expire_after);
         if let Some(overflow) = self.overflow_series.get() {
-            let block = self.block(|visit| {
+            let values = self.values(|visit| {
                 self.spec
                     .label_names
                     .iter()
                     .for_each(|_| visit(OVERFLOW_VALUE))
             });
-            overflow.encode(name, &block, encoder);
+            out.block.clear();
+            push_pairs(&mut out.block, &out.openings, &values, true);
+            overflow.encode(name, &out.block, out.encoder);
         }
+    }
+}
+
+/// Where a family's series are written: each one's label block is made from its stored
+/// values and the family's names, in one buffer reused from series to series.
+struct SeriesOut<'a> {
+    name: &'a str,
+    openings: Vec<String>,
+    block: String,
+    encoder: &'a mut dyn Encoder,
+}
+
+impl SeriesOut<'_> {
+    fn write<M: Metric>(&mut self, metric: &M) {
+        let header = metric.header();
+        self.block.clear();
+        push_pairs(
+            &mut self.block,
+            &self.openings,
+            &header.values,
+            header.plain,
+        );
+        metric.encode(self.name, &self.block, self.encoder);
     }
 }
 
@@ -780,7 +811,7 @@ impl<M: Metric> Sparse<M> {
         &self,
         hash: SeriesHash,
         matches: &impl Fn(SeriesLabels<'_>) -> bool,
-        block: impl FnOnce() -> String,
+        values: impl FnOnce() -> String,
         make: impl FnOnce(SeriesHeader) -> M,
         limit: usize,
     ) -> Option<M> {
@@ -795,7 +826,7 @@ impl<M: Metric> Sparse<M> {
             self.len.fetch_sub(1, Ordering::Relaxed);
             return None;
         }
-        let metric = make(SeriesHeader::new(hash, block(), 0));
+        let metric = make(SeriesHeader::new(hash, values(), 0));
         let header = metric.header();
         let seen = pack_seen(metric.fingerprint(), self.now_ms());
         header.seen.store(seen, Ordering::Relaxed);
@@ -833,7 +864,7 @@ impl<M: Metric> Sparse<M> {
         self.born.elapsed().as_millis() as u64
     }
 
-    fn encode(&self, name: &str, encoder: &mut dyn Encoder, expire_after: Option<Duration>) {
+    fn encode(&self, out: &mut SeriesOut<'_>, expire_after: Option<Duration>) {
         let now = self.now_ms();
         let ttl = expire_after.map(|d| d.as_millis() as u64);
         let mut stale = Vec::new();
@@ -846,7 +877,7 @@ impl<M: Metric> Sparse<M> {
                         stale.push(i as u32);
                         continue;
                     }
-                    metric.encode(name, &metric.header().block, encoder);
+                    out.write(metric);
                 }
             }
             if !stale.is_empty() {
