@@ -175,14 +175,15 @@ impl<M: Metric> CachedSeries<M> {
 impl SeriesHeader {
     /// The header of a metric outside any family: no labels.
     pub(crate) fn detached() -> SeriesHeader {
-        SeriesHeader::new(SeriesHash(0), String::new(), 0)
+        SeriesHeader::new(SeriesHash(0), String::new())
     }
 
-    fn new(hash: SeriesHash, values: String, seen: u64) -> SeriesHeader {
+    /// A header with nothing seen yet (see [`Sparse::insert`]).
+    fn new(hash: SeriesHash, values: String) -> SeriesHeader {
         SeriesHeader {
             plain: !values.contains('\\'),
             values: values.into_boxed_str(),
-            seen: AtomicU64::new(seen),
+            seen: AtomicU64::new(0),
             hash,
             removed: AtomicBool::new(false),
         }
@@ -517,7 +518,7 @@ impl<L, M: Metric> FamilyCells<L, M> {
             }
         }
         Ok(slot.series.get_or_init(|| {
-            let header = SeriesHeader::new(SeriesHash(0), self.values(visit), 0);
+            let header = SeriesHeader::new(SeriesHash(0), self.values(visit));
             M::in_family(&self.config, header)
         }))
     }
@@ -538,9 +539,15 @@ impl<L, M: Metric> FamilyCells<L, M> {
     fn full(&self) -> Result<&M, LabelError> {
         self.refused.fetch_add(1, Ordering::Relaxed);
         match self.spec.overflow {
-            Overflow::Collapse => Ok(self
-                .overflow_series
-                .get_or_init(|| M::from_config(&self.config))),
+            Overflow::Collapse => Ok(self.overflow_series.get_or_init(|| {
+                let values = self.values(|visit| {
+                    self.spec
+                        .label_names
+                        .iter()
+                        .for_each(|_| visit(OVERFLOW_VALUE))
+                });
+                M::in_family(&self.config, SeriesHeader::new(SeriesHash(0), values))
+            })),
             Overflow::Reject => Err(LabelError::Overflow {
                 family: self.spec.name.to_string(),
                 limit: self.spec.limit,
@@ -693,15 +700,7 @@ impl<L, M: Metric> FamilyCells<L, M> {
         }
         self.sparse.encode(&mut out, self.spec.expire_after);
         if let Some(overflow) = self.overflow_series.get() {
-            let values = self.values(|visit| {
-                self.spec
-                    .label_names
-                    .iter()
-                    .for_each(|_| visit(OVERFLOW_VALUE))
-            });
-            out.block.clear();
-            push_pairs(&mut out.block, &out.openings, &values, true);
-            overflow.encode(name, &out.block, out.encoder);
+            out.write(overflow);
         }
     }
 }
@@ -826,7 +825,7 @@ impl<M: Metric> Sparse<M> {
             self.len.fetch_sub(1, Ordering::Relaxed);
             return None;
         }
-        let metric = make(SeriesHeader::new(hash, values(), 0));
+        let metric = make(SeriesHeader::new(hash, values()));
         let header = metric.header();
         let seen = pack_seen(metric.fingerprint(), self.now_ms());
         header.seen.store(seen, Ordering::Relaxed);
