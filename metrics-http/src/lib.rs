@@ -6,7 +6,9 @@
 //!   is a tower service (`axum::Router::route_service`, or [`MetricsEndpoint::router`] with
 //!   feature `axum`), and an actix-web resource with feature `actix`.
 //! - [`Exporter`] serves it on a port of its own, for programs without a web stack:
-//!   `serve` on your runtime until a shutdown future completes, or `start` on a thread.
+//!   `serve` on your runtime until a shutdown future completes, or `start` on a thread. It
+//!   keeps a scraper's connection between scrapes and closes it after an idle timeout
+//!   ([`DEFAULT_IDLE_TIMEOUT`], 90 s).
 //! - [`HttpMetrics`] with [`RequestMetricsLayer`] (feature `tower`) or
 //!   [`ActixRequestMetrics`] (feature `actix`) records `http_server_requests_total`,
 //!   `http_server_request_duration_seconds`, `http_server_response_body_size_bytes` and
@@ -48,7 +50,7 @@ pub use exporter::endpoint::{
 };
 #[cfg(feature = "server")]
 pub use exporter::server::{
-    Exporter, ExporterBuilder, ExporterError, ExporterHandle, ProcessMetrics,
+    Exporter, ExporterBuilder, ExporterError, ExporterHandle, ProcessMetrics, DEFAULT_IDLE_TIMEOUT,
 };
 pub use metrics_core;
 #[cfg(feature = "actix")]

@@ -350,6 +350,74 @@ fn stop_closes_the_port() {
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
 
+/// Reads one HTTP/1.1 response with a `content-length` from a raw stream.
+fn read_response(stream: &mut std::net::TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&got).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length: usize = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .expect("a content-length");
+            if got.len() >= end + 4 + length {
+                return text;
+            }
+        }
+        let n = stream.read(&mut chunk).expect("the response arrives");
+        assert!(n > 0, "the connection closed mid-response: {text}");
+        got.extend_from_slice(&chunk[..n]);
+    }
+}
+
+#[test]
+fn idle_connections_are_kept_for_the_idle_timeout_then_closed() {
+    use std::io::Write;
+    let idle = Duration::from_millis(400);
+    let exporter = start(&small_registry(), |b| b.idle_timeout(idle));
+    let addr = exporter.local_addr();
+    let request = b"GET /-/healthy HTTP/1.1\r\nhost: exporter\r\n\r\n";
+
+    // The timer ticks in milliseconds: allow one early tick or two.
+    let at_least = idle - Duration::from_millis(5);
+
+    // Kept alive between requests that come sooner than the timeout.
+    let mut kept = std::net::TcpStream::connect(addr).unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    for _ in 0..2 {
+        kept.write_all(request).unwrap();
+        assert!(read_response(&mut kept).starts_with("HTTP/1.1 200"));
+        std::thread::sleep(idle / 4);
+    }
+    // Then closed once it idles past it: the read sees the end of the stream.
+    let answered = Instant::now();
+    assert_eq!(kept.read(&mut [0u8; 16]).unwrap(), 0);
+    let waited = answered.elapsed() + idle / 4;
+    assert!(
+        waited >= at_least && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+
+    // A client that connects and never sends a request is dropped as well.
+    let mut silent = std::net::TcpStream::connect(addr).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let connected = Instant::now();
+    assert_eq!(silent.read(&mut [0u8; 16]).unwrap(), 0);
+    let waited = connected.elapsed();
+    assert!(
+        waited >= at_least && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+}
+
 #[tokio::test]
 async fn serve_returns_when_shutdown_completes() {
     let exporter = Exporter::builder()

@@ -21,8 +21,10 @@ use tokio::sync::oneshot;
 use crate::auth::Auth;
 use crate::exporter::endpoint::{Answer, MetricsEndpoint};
 
-/// How long a connection may take to send its request headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may wait for its next request, when not set. Longer than
+/// Prometheus' default scrape interval (1 minute), so that a scraper keeps its connection
+/// from one scrape to the next.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long a stopping exporter waits for the scrapes in progress.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -104,6 +106,7 @@ pub struct ExporterBuilder {
     auth: Option<Auth>,
     scrape_timeout: Option<Duration>,
     max_concurrent_scrapes: Option<usize>,
+    idle_timeout: Duration,
     process_metrics: ProcessMetrics,
 }
 
@@ -116,6 +119,7 @@ impl Default for ExporterBuilder {
             auth: None,
             scrape_timeout: None,
             max_concurrent_scrapes: None,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
             process_metrics: ProcessMetrics::Register,
         }
     }
@@ -156,6 +160,18 @@ impl ExporterBuilder {
     /// See [`MetricsEndpoint::max_concurrent_scrapes`].
     pub fn max_concurrent_scrapes(mut self, limit: usize) -> Self {
         self.max_concurrent_scrapes = Some(limit);
+        self
+    }
+
+    /// How long a connection may wait for its next request, and take to send its headers,
+    /// before the exporter closes it (default [`DEFAULT_IDLE_TIMEOUT`], 90 s; at least 1 ms).
+    ///
+    /// hyper bounds both with one timer, started when a response has been written (or the
+    /// connection accepted). Keep it longer than the scrape interval, or every scrape opens
+    /// a new connection and may race the close of the old one; shorter, a client that
+    /// connects and sends nothing is dropped sooner.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
@@ -214,6 +230,7 @@ impl ExporterBuilder {
             local_addr,
             path: self.path,
             endpoint,
+            idle_timeout: self.idle_timeout,
         })
     }
 }
@@ -242,6 +259,7 @@ pub struct Exporter {
     local_addr: SocketAddr,
     path: String,
     endpoint: MetricsEndpoint,
+    idle_timeout: Duration,
 }
 
 impl Exporter {
@@ -270,7 +288,7 @@ impl Exporter {
         let listener = tokio::net::TcpListener::from_std(self.listener)?;
         let graceful = GracefulShutdown::new();
         let path: std::sync::Arc<str> = self.path.into();
-        let endpoint = self.endpoint;
+        let (endpoint, idle_timeout) = (self.endpoint, self.idle_timeout);
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             let stream = tokio::select! {
@@ -292,7 +310,7 @@ impl Exporter {
             });
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .header_read_timeout(idle_timeout)
                 .serve_connection(TokioIo::new(stream), service);
             let connection = graceful.watch(connection);
             tokio::spawn(async move {
