@@ -86,8 +86,9 @@ fn a_million_distinct_values_stay_within_the_limit() {
 
 /// A series of a hashed family is one allocation for the metric (hash, flags and a pointer to
 /// its label values inside) and one for the values, plus its cell in the thread's arena and
-/// its place in the table: about 123 bytes for the shape `benches/src/bin/memory.rs`
-/// measures. A table entry beside the counter and the whole label block took 187.
+/// its place in the table: about 115 bytes for the shape `benches/src/bin/memory.rs`
+/// measures (the metric's `Arc` has no weak count). A table entry beside the counter and the
+/// whole label block took 187.
 #[test]
 fn a_series_is_one_metric_and_its_label_block() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -107,7 +108,7 @@ fn a_series_is_one_metric_and_its_label_block() {
     let per_series = (LIVE.load(Ordering::Relaxed) - bytes) as f64 / SERIES as f64;
     let blocks_per_series = (BLOCKS.load(Ordering::Relaxed) - blocks) as f64 / SERIES as f64;
     assert_eq!(family.len(), SERIES);
-    assert!(per_series < 130.0, "{per_series} bytes per series");
+    assert!(per_series < 120.0, "{per_series} bytes per series");
     assert!(
         blocks_per_series < 2.1,
         "{blocks_per_series} allocations per series"

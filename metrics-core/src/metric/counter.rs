@@ -1,6 +1,6 @@
 //! A monotonic counter. Integer increments go to a thread-owned cell (see `local.rs`).
 
-use std::sync::Arc;
+use triomphe::Arc;
 
 use once_cell::race::OnceBox;
 use parking_lot::Mutex;

@@ -277,7 +277,7 @@ impl fmt::Debug for Buckets {
 /// ```
 #[derive(Clone)]
 pub struct Histogram {
-    inner: Arc<HistogramCells>,
+    inner: triomphe::Arc<HistogramCells>,
 }
 
 struct HistogramCells {
@@ -339,7 +339,7 @@ impl Histogram {
         #[cfg(loom)]
         let local = None;
         Histogram {
-            inner: Arc::new(HistogramCells {
+            inner: triomphe::Arc::new(HistogramCells {
                 local,
                 divert: AtomicBool::new(false),
                 count_and_hot: AtomicU64::new(0),
