@@ -32,6 +32,8 @@
 //!   that cannot be scraped.
 //! - [`RemoteWrite`] (feature `remote-write`): a registry snapshot straight into Prometheus
 //!   or a Mimir tenant.
+//! - Feature `tls`: both push clients also take `https://` URLs (rustls, Mozilla's roots
+//!   and any given with `root_certificates_pem`).
 //!
 //! The crate re-exports `metrics_core`, so that a service can depend on this crate alone.
 

@@ -2,30 +2,16 @@
 //! failing then recovering, refusing, silent. No panic, typed errors, and never longer than
 //! the configured bounds. Also what a remote write sends, decoded with prost.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+mod common;
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{read_request, Seen};
 use metrics_core::{Buckets, Registry};
 use metrics_http::{Auth, BatchJob, PushError, Pushgateway, RemoteWrite, Retry};
-
-/// A request as the fake saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    request_line: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
 
 /// What the fake does with the n-th request: answer with a status and body, or say nothing.
 #[derive(Debug, Clone, Copy)]
@@ -70,35 +56,6 @@ fn fake(script: Vec<Reply>) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
         }
     });
     (addr, seen)
-}
-
-fn read_request(stream: &TcpStream) -> Option<Seen> {
-    let mut reader = BufReader::new(stream);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line).ok()?;
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).ok()?;
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (name, value) = line.split_once(':')?;
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
-    }
-    let length = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(Seen {
-        request_line: request_line.trim_end().to_owned(),
-        headers,
-        body,
-    })
 }
 
 fn quick_retry() -> Retry {

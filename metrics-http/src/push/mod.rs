@@ -30,7 +30,7 @@ pub enum PushError {
         /// The time waited.
         after: Duration,
     },
-    /// The URL does not parse, or is not `http://` (TLS is not built in).
+    /// The URL does not parse, or is not `http://` (or `https://` with feature `tls`).
     InvalidUrl {
         /// The URL given.
         url: String,
@@ -66,6 +66,11 @@ pub enum PushError {
         /// The header name.
         name: String,
     },
+    /// A root certificate given for https is not usable (feature `tls`).
+    InvalidCertificate {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The blocking form could not start its runtime or thread.
     Runtime(std::io::Error),
 }
@@ -98,6 +103,9 @@ impl fmt::Display for PushError {
             ),
             PushError::InvalidName { name, reason } => write!(f, "invalid name `{name}`: {reason}"),
             PushError::InvalidHeader { name } => write!(f, "invalid header `{name}`"),
+            PushError::InvalidCertificate { reason } => {
+                write!(f, "invalid root certificate: {reason}")
+            }
             PushError::Runtime(source) => write!(f, "cannot start the push runtime: {source}"),
         }
     }

@@ -41,7 +41,8 @@ impl PushgatewayBuilder {
     ///
     /// # Errors
     /// [`PushError::InvalidUrl`], [`PushError::InvalidGrouping`] (empty job, invalid,
-    /// reserved or repeated label name) or [`PushError::InvalidHeader`].
+    /// reserved or repeated label name), [`PushError::InvalidHeader`] or
+    /// [`PushError::InvalidCertificate`] (an unusable root given for https).
     pub fn build(self) -> Result<Pushgateway, PushError> {
         let base = transport::base_url(&self.url)?;
         if self.job.is_empty() {

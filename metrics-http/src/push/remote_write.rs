@@ -44,7 +44,8 @@ impl RemoteWriteBuilder {
     ///
     /// # Errors
     /// [`PushError::InvalidUrl`], [`PushError::InvalidGrouping`] for an invalid, reserved
-    /// or repeated external label name, [`PushError::InvalidHeader`].
+    /// or repeated external label name, [`PushError::InvalidHeader`],
+    /// [`PushError::InvalidCertificate`] for an unusable root given for https.
     pub fn build(self) -> Result<RemoteWrite, PushError> {
         let url = transport::base_url(&self.url)?;
         transport::check_added_labels(

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
 use http::{Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use metrics_core::{check_label_name, MetricKind};
@@ -27,6 +28,17 @@ macro_rules! settings_methods {
         /// Credentials sent with every request.
         pub fn auth(mut self, auth: $crate::Auth) -> Self {
             self.settings.auth = Some(auth);
+            self
+        }
+
+        /// Trusts the certificates in `pem` (one or more `BEGIN CERTIFICATE` blocks) as roots
+        /// for `https://` URLs, beside Mozilla's built-in ones: a private CA in front of
+        /// Mimir or a gateway. [`build`](Self::build) fails with
+        /// [`PushError::InvalidCertificate`]($crate::PushError) if it holds none or an
+        /// unusable one.
+        #[cfg(feature = "tls")]
+        pub fn root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+            self.settings.root_pems.push(pem.as_ref().to_vec());
             self
         }
 
@@ -56,6 +68,9 @@ pub(crate) use settings_methods;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Settings {
     pub(crate) auth: Option<Auth>,
+    /// PEM blocks of extra roots for https.
+    #[cfg(feature = "tls")]
+    pub(crate) root_pems: Vec<Vec<u8>>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: Retry,
@@ -71,6 +86,7 @@ impl Settings {
             headers: HeaderMap::new(),
             timeout: self.timeout.unwrap_or(Duration::from_secs(10)),
             retry: self.retry,
+            connector: self.connector()?,
         };
         for (name, value) in fixed {
             transport
@@ -95,15 +111,69 @@ impl Settings {
     }
 }
 
-/// How a push client sends: headers, timeout per attempt, retries.
+/// How a push client connects: plain TCP, and with feature `tls` https through rustls.
+#[cfg(not(feature = "tls"))]
+type Connector = HttpConnector;
+#[cfg(feature = "tls")]
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
+impl Settings {
+    #[cfg(not(feature = "tls"))]
+    fn connector(&self) -> Result<Connector, PushError> {
+        Ok(HttpConnector::new())
+    }
+
+    /// rustls with the ring provider, trusting Mozilla's roots and the ones given.
+    #[cfg(feature = "tls")]
+    fn connector(&self) -> Result<Connector, PushError> {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::CertificateDer;
+
+        let invalid = |reason: String| PushError::InvalidCertificate { reason };
+        let mut roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        for pem in &self.root_pems {
+            let mut found = 0;
+            for certificate in CertificateDer::pem_slice_iter(pem) {
+                let certificate = certificate.map_err(|e| invalid(e.to_string()))?;
+                roots.add(certificate).map_err(|e| invalid(e.to_string()))?;
+                found += 1;
+            }
+            if found == 0 {
+                return Err(invalid(
+                    "no `BEGIN CERTIFICATE` block in the PEM given".into(),
+                ));
+            }
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| invalid(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let mut http = HttpConnector::new();
+        // The https connector wraps it and needs `https://` URIs through.
+        http.enforce_http(false);
+        Ok(hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(config)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http))
+    }
+}
+
+/// How a push client sends: headers, timeout per attempt, retries, and how it connects.
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
     pub(crate) headers: HeaderMap,
     pub(crate) timeout: Duration,
     pub(crate) retry: Retry,
+    connector: Connector,
 }
 
-/// Checks that `url` is an `http://` URL with a host, and returns it without a trailing `/`.
+/// Checks that `url` is an `http://` URL (or `https://`, with feature `tls`) with a host, and
+/// returns it without a trailing `/`.
 pub(crate) fn base_url(url: &str) -> Result<String, PushError> {
     let invalid = |reason| PushError::InvalidUrl {
         url: url.to_owned(),
@@ -112,11 +182,17 @@ pub(crate) fn base_url(url: &str) -> Result<String, PushError> {
     let uri: Uri = url.parse().map_err(|_| invalid("does not parse"))?;
     match uri.scheme_str() {
         Some("http") => {}
+        #[cfg(feature = "tls")]
+        Some("https") => {}
+        #[cfg(not(feature = "tls"))]
         Some("https") => {
             return Err(invalid(
-                "https is not supported; use a TLS-terminating proxy or http",
+                "https needs the `tls` feature of metrics-http (or a TLS-terminating proxy)",
             ))
         }
+        #[cfg(feature = "tls")]
+        _ => return Err(invalid("must start with http:// or https://")),
+        #[cfg(not(feature = "tls"))]
         _ => return Err(invalid("must start with http://")),
     }
     if uri.host().is_none_or(str::is_empty) {
@@ -191,7 +267,7 @@ impl Transport {
         // blocking form makes a runtime per call).
         let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(0)
-            .build_http::<Full<Bytes>>();
+            .build::<_, Full<Bytes>>(self.connector.clone());
         let mut attempt = 1;
         loop {
             let remaining = total.saturating_sub(started.elapsed());
@@ -230,7 +306,7 @@ impl Transport {
 
     async fn attempt(
         &self,
-        client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+        client: &Client<Connector, Full<Bytes>>,
         method: &Method,
         url: &str,
         body: Bytes,
@@ -320,9 +396,10 @@ mod tests {
             base_url("http://gw:9091/prefix").unwrap(),
             "http://gw:9091/prefix"
         );
+        // https is a URL like any other with feature `tls`, and refused, saying why, without.
+        assert_eq!(base_url("https://gw/").is_ok(), cfg!(feature = "tls"));
         for bad in [
             "gw:9091",
-            "https://gw",
             "ftp://gw",
             "http://",
             "not a url",
