@@ -225,8 +225,7 @@ pub(crate) fn push_pair(block: &mut String, name: &str, value: &str) {
     }
     block.push_str(name);
     block.push_str("=\"");
-    escape_label_value(block, value);
-    block.push('"');
+    push_value(block, value);
 }
 
 /// Appends `value` as a family stores it among a series' values: escaped as in a label block,
