@@ -180,19 +180,16 @@ pub(crate) fn base_url(url: &str) -> Result<String, PushError> {
         reason,
     };
     let uri: Uri = url.parse().map_err(|_| invalid("does not parse"))?;
+    let tls = cfg!(feature = "tls");
     match uri.scheme_str() {
         Some("http") => {}
-        #[cfg(feature = "tls")]
-        Some("https") => {}
-        #[cfg(not(feature = "tls"))]
+        Some("https") if tls => {}
         Some("https") => {
             return Err(invalid(
                 "https needs the `tls` feature of metrics-http (or a TLS-terminating proxy)",
             ))
         }
-        #[cfg(feature = "tls")]
-        _ => return Err(invalid("must start with http:// or https://")),
-        #[cfg(not(feature = "tls"))]
+        _ if tls => return Err(invalid("must start with http:// or https://")),
         _ => return Err(invalid("must start with http://")),
     }
     if uri.host().is_none_or(str::is_empty) {
