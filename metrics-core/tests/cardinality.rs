@@ -90,7 +90,7 @@ fn a_million_distinct_values_stay_within_the_limit() {
 /// measures (the metric's `Arc` has no weak count). A table entry beside the counter and the
 /// whole label block took 187.
 #[test]
-fn a_series_is_one_metric_and_its_label_block() {
+fn a_series_is_one_metric_and_its_label_values() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     const SERIES: usize = 100_000;
     let registry = Registry::new();

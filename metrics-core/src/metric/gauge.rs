@@ -1,6 +1,7 @@
 //! A gauge: an `f64` kept as bits in one atomic.
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
 use triomphe::Arc;
 
 use crate::metric::counter::add_f64;
