@@ -13,7 +13,9 @@ use benches::{
     DerivedMethod, Method,
 };
 use criterion::{criterion_group, criterion_main, Criterion};
-use metrics_core::{Buckets, Counter, Family, Format, Histogram, NativeBuckets, Opts, Registry};
+use metrics_core::{
+    Buckets, Counter, DynLabels, Family, Format, Histogram, NativeBuckets, Opts, Registry,
+};
 
 fn counter_inc(c: &mut Criterion) {
     let registry = Registry::new();
@@ -59,6 +61,39 @@ fn labeled_dynamic_inc(c: &mut Criterion) {
     c.benchmark_group("core_labeled_dynamic_inc")
         .bench_function("ours", |b| {
             b.iter(|| family.with_label_values(black_box(&["POST", "404"])).inc())
+        });
+}
+
+/// Lookups that miss the thread's cache: 100 000 series visited in turn, so that each lookup
+/// takes the table's path (read lock, hash probe, comparison with the stored values, and
+/// the cache's new entry).
+fn labeled_dynamic_miss(c: &mut Criterion) {
+    let registry = Registry::new();
+    let family: Family<DynLabels, Counter> = registry.family(
+        Opts::new("bench_routes_total", "Requests by route.")
+            .labels(&["route", "status"])
+            .series_limit(100_000),
+    );
+    let labels: Vec<(String, String)> = (0..100_000)
+        .map(|i| {
+            (
+                format!("/api/v1/resource_{}", i / 10),
+                (200 + i % 10).to_string(),
+            )
+        })
+        .collect();
+    for (route, status) in &labels {
+        family.with_label_values(&[route, status]).inc();
+    }
+    let mut i = 0usize;
+    c.benchmark_group("core_labeled_dynamic_miss")
+        .bench_function("ours", |b| {
+            b.iter(|| {
+                // A stride coprime with the count, so that neighbours in the cache differ.
+                i = (i + 7_919) % labels.len();
+                let (route, status) = &labels[i];
+                family.with_label_values(black_box(&[route, status])).inc()
+            })
         });
 }
 
@@ -205,6 +240,7 @@ criterion_group!(
     labeled_fixed_inc,
     derive_overhead,
     labeled_dynamic_inc,
+    labeled_dynamic_miss,
     histogram_observe,
     native_histogram_observe,
     encode,
