@@ -170,3 +170,59 @@ fn counts_stay_exact_across_threads_evictions_and_held_references() {
     assert_eq!(all["lookups_total{route=/lent,code=500}"], expected);
     assert_eq!(family.len(), ROUTES + 2);
 }
+
+/// Series that share label values come and go on several threads while another scrapes: a
+/// value stays stored while any series uses it, so every scrape names each series by its own
+/// values, and the survivors keep their exact counts.
+#[test]
+fn shared_values_survive_their_neighbours_removal_under_concurrent_scrapes() {
+    const THREADS: usize = 3;
+    const ROUNDS: usize = 400;
+    let registry = Registry::new();
+    let family = family(&registry);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (registry, done) = (&registry, &done);
+        s.spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                for (key, value) in values(registry) {
+                    // Every series carries its own route's code: a swapped or stale value
+                    // would pair a route with another's code.
+                    let Some(labels) = key.strip_prefix("lookups_total{route=/") else {
+                        continue;
+                    };
+                    let (route, code) = labels.trim_end_matches('}').split_once(",code=").unwrap();
+                    let expected = route.split('-').next().unwrap();
+                    assert_eq!(code, expected, "{key} = {value}");
+                }
+            }
+        });
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let family = &family;
+                s.spawn(move || {
+                    let code = format!("{}", 200 + t);
+                    let keep = format!("/{code}-kept");
+                    for i in 0..ROUNDS {
+                        // Shares `code` with the kept series; its own route is new each round.
+                        let route = format!("/{code}-{i}");
+                        family.with_label_values(&[&route, &code]).inc();
+                        family.with_label_values(&[&keep, &code]).inc();
+                        assert_eq!(family.remove_label_values(&[&route, &code]), Ok(true));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().for_each(|w| w.join().unwrap());
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let all = values(&registry);
+    assert_eq!(family.len(), THREADS);
+    for t in 0..THREADS {
+        let code = 200 + t;
+        assert_eq!(
+            all[&format!("lookups_total{{route=/{code}-kept,code={code}}}")],
+            ROUNDS as f64
+        );
+    }
+}

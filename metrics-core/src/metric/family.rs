@@ -10,8 +10,10 @@
 //!   keeps a small cache of the series it looked up (`series_cache.rs`). A lookup picks the
 //!   cache's slot from the values and, on a hit, borrows the series from the thread's cache:
 //!   no lock, no reference count, no shared write. A miss hashes the values, takes one
-//!   shard's read lock for the probe and caches the series; only the first use of a label set
-//!   takes a write lock. No lock is held once a lookup returns.
+//!   shard's read lock (and the value table's) for the probe and caches the series; only the
+//!   first use of a label set takes write locks. No lock is held once a lookup returns.
+//!   Series keep an id per label value: each distinct value is stored once per family
+//!   (`values.rs`), shared by the series that carry it, and leaves with the last of them.
 //!
 //! Past the series limit, new label sets share one overflow series (all values
 //! `__overflow__`) or are refused, and every refusal is counted. Memory stays bounded
@@ -34,6 +36,7 @@ use crate::label::{
     ValueHashSeed, ValueHasher, ValuesMatcher,
 };
 use crate::metric::series_cache::{Pinned, SeriesCaches};
+use crate::metric::values::{reserve_a_quarter, ValueTable};
 use crate::metric::Metric;
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -122,17 +125,16 @@ pub(crate) struct FamilyCells<L, M: Metric> {
 struct DenseSlot<M> {
     series: OnceLock<M>,
     live: AtomicBool,
+    /// The label values, escaped and each closed by a `"` (see [`push_value`]).
+    values: OnceLock<Box<str>>,
 }
 
-/// What a family keeps with each of its series: the label values, the table's hash, whether
-/// the series left the family, and what the last scrape saw. It lives in the metric's own
-/// allocation, so that a series is one allocation and the table and threads' caches hold the
-/// metric itself. A metric made outside a family carries an empty one.
+/// What a family keeps with each of its series inside the metric's own allocation: the
+/// table's hash, whether the series left the family, and what the last scrape saw. The label
+/// values are kept by the family (the table's shards, as ids into its [`ValueTable`]), since
+/// series share them. A metric made outside a family carries an empty header.
 // `pub` only to appear in the sealed `Metric` trait; unreachable from outside the crate.
 pub struct SeriesHeader {
-    /// The label values, escaped and each closed by a `"` (see [`push_value`]); the names are
-    /// the family's, added when encoding.
-    values: Box<str>,
     /// What the last scrape saw, packed in one cell: the metric's fingerprint folded to 24
     /// bits, and when (ms since the table's `born`, 40 bits: 34 years) it last changed.
     seen: AtomicU64,
@@ -140,8 +142,6 @@ pub struct SeriesHeader {
     hash: SeriesHash,
     /// Set when the series leaves the table, so that threads' caches stop handing it out.
     removed: AtomicBool,
-    /// Whether no value needed escaping (see [`ValuesMatcher::new`]).
-    plain: bool,
 }
 
 /// A series' stored label values and whether they are plain, as lookups compare them.
@@ -173,26 +173,17 @@ impl<M: Metric> CachedSeries<M> {
 }
 
 impl SeriesHeader {
-    /// The header of a metric outside any family: no labels.
+    /// The header of a metric outside any family, or of a dense family's series.
     pub(crate) fn detached() -> SeriesHeader {
-        SeriesHeader::new(SeriesHash(0), String::new())
+        SeriesHeader::new(SeriesHash(0))
     }
 
     /// A header with nothing seen yet (see [`Sparse::insert`]).
-    fn new(hash: SeriesHash, values: String) -> SeriesHeader {
+    fn new(hash: SeriesHash) -> SeriesHeader {
         SeriesHeader {
-            plain: !values.contains('\\'),
-            values: values.into_boxed_str(),
             seen: AtomicU64::new(0),
             hash,
             removed: AtomicBool::new(false),
-        }
-    }
-
-    fn labels(&self) -> SeriesLabels<'_> {
-        SeriesLabels {
-            values: &self.values,
-            plain: self.plain,
         }
     }
 
@@ -204,7 +195,9 @@ impl SeriesHeader {
 
 impl fmt::Debug for SeriesHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SeriesHeader").field(&self.values).finish()
+        f.debug_struct("SeriesHeader")
+            .field("removed", &self.removed.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
     }
 }
 
@@ -299,10 +292,12 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
         } else {
             0
         };
+        let arity = spec.label_names.len();
         let dense = (0..dense_len)
             .map(|_| DenseSlot {
                 series: OnceLock::new(),
                 live: AtomicBool::new(false),
+                values: OnceLock::new(),
             })
             .collect();
         Family {
@@ -310,7 +305,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
                 spec,
                 config,
                 dense,
-                sparse: Sparse::new(),
+                sparse: Sparse::new(arity),
                 cache: SeriesCaches::new(!Self::DENSE),
                 overflow_series: OnceLock::new(),
                 rejected: OnceLock::new(),
@@ -339,7 +334,12 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
                 return Series::cached(metric);
             }
             let hash = f.hash_labels(labels);
-            f.sparse_lookup(key, hash, matches, || f.values(|visit| labels.visit(visit)))
+            f.sparse_lookup(
+                key,
+                hash,
+                |table, ids| table.matches(ids, |visit| labels.visit(visit)),
+                |visit| labels.visit(visit),
+            )
         };
         found.unwrap_or_else(|_| Series::borrowed(f.rejected()))
     }
@@ -373,8 +373,9 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
         f.sparse_series(
             f.cache_key(|visit| labels.visit(visit)),
             || f.hash_labels(labels),
-            |e| f.matches(e, |visit| labels.visit(visit)),
-            || f.values(|visit| labels.visit(visit)),
+            |l| f.matches(l, |visit| labels.visit(visit)),
+            |table, ids| table.matches(ids, |visit| labels.visit(visit)),
+            |visit| labels.visit(visit),
         )
     }
 
@@ -388,8 +389,8 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
                 .get(labels.dense_index())
                 .is_some_and(|slot| f.remove_dense(slot));
         }
-        f.sparse.remove(f.hash_labels(labels), |e| {
-            f.matches(e, |visit| labels.visit(visit))
+        f.sparse.remove(f.hash_labels(labels), |table, ids| {
+            table.matches(ids, |visit| labels.visit(visit))
         })
     }
 }
@@ -416,10 +417,12 @@ impl<M: Metric> Family<DynLabels, M> {
         {
             return Series::cached(metric);
         }
-        let matches = |l: SeriesLabels<'_>| f.matches_values(l, values);
-        f.sparse_lookup(key, f.sparse.hash_values(values), matches, || {
-            f.values(|visit| values.iter().for_each(|v| visit(v)))
-        })
+        f.sparse_lookup(
+            key,
+            f.sparse.hash_values(values),
+            |table, ids| table.matches_values(ids, values),
+            |visit| values.iter().for_each(|v| visit(v)),
+        )
         .unwrap_or_else(|_| Series::borrowed(f.rejected()))
     }
 
@@ -435,8 +438,9 @@ impl<M: Metric> Family<DynLabels, M> {
         f.sparse_series(
             f.cache_key(|visit| values.iter().for_each(|v| visit(v))),
             || f.sparse.hash_values(values),
-            |e| f.matches_values(e, values),
-            || f.values(|visit| values.iter().for_each(|v| visit(v))),
+            |l| f.matches_values(l, values),
+            |table, ids| table.matches_values(ids, values),
+            |visit| values.iter().for_each(|v| visit(v)),
         )
     }
 
@@ -447,8 +451,8 @@ impl<M: Metric> Family<DynLabels, M> {
     pub fn remove_label_values(&self, values: &[&str]) -> Result<bool, LabelError> {
         let f = &*self.inner;
         f.check_arity(values)?;
-        Ok(f.sparse.remove(f.sparse.hash_values(values), |e| {
-            f.matches_values(e, values)
+        Ok(f.sparse.remove(f.sparse.hash_values(values), |table, ids| {
+            table.matches_values(ids, values)
         }))
     }
 }
@@ -518,8 +522,9 @@ impl<L, M: Metric> FamilyCells<L, M> {
             }
         }
         Ok(slot.series.get_or_init(|| {
-            let header = SeriesHeader::new(SeriesHash(0), self.values(visit));
-            M::in_family(&self.config, header)
+            // Set before the series is published, so that whoever sees one sees both.
+            let _ = slot.values.set(self.values(visit).into_boxed_str());
+            M::in_family(&self.config, SeriesHeader::detached())
         }))
     }
 
@@ -539,15 +544,9 @@ impl<L, M: Metric> FamilyCells<L, M> {
     fn full(&self) -> Result<&M, LabelError> {
         self.refused.fetch_add(1, Ordering::Relaxed);
         match self.spec.overflow {
-            Overflow::Collapse => Ok(self.overflow_series.get_or_init(|| {
-                let values = self.values(|visit| {
-                    self.spec
-                        .label_names
-                        .iter()
-                        .for_each(|_| visit(OVERFLOW_VALUE))
-                });
-                M::in_family(&self.config, SeriesHeader::new(SeriesHash(0), values))
-            })),
+            Overflow::Collapse => Ok(self
+                .overflow_series
+                .get_or_init(|| M::in_family(&self.config, SeriesHeader::detached()))),
             Overflow::Reject => Err(LabelError::Overflow {
                 family: self.spec.name.to_string(),
                 limit: self.spec.limit,
@@ -555,16 +554,19 @@ impl<L, M: Metric> FamilyCells<L, M> {
         }
     }
 
+    /// A lookup: the thread's cache, compared by `cached`; then the table, compared by
+    /// `stored`, creating the series from the values `visit` gives if it is new.
     fn sparse_series(
         &self,
         key: u64,
         hash: impl FnOnce() -> SeriesHash,
-        matches: impl Fn(SeriesLabels<'_>) -> bool,
-        values: impl FnOnce() -> String,
+        cached: impl Fn(SeriesLabels<'_>) -> bool,
+        stored: impl Fn(&ValueTable, &[u32]) -> bool,
+        visit: impl FnOnce(&mut dyn FnMut(&str)),
     ) -> Result<Series<'_, M>, LabelError> {
-        match self.cache.find(key, |c| c.hit(&matches)) {
+        match self.cache.find(key, |c| c.hit(cached)) {
             Some(metric) => Ok(Series::cached(metric)),
-            None => self.sparse_lookup(key, hash(), matches, values),
+            None => self.sparse_lookup(key, hash(), stored, visit),
         }
     }
 
@@ -584,27 +586,21 @@ impl<L, M: Metric> FamilyCells<L, M> {
         &self,
         key: u64,
         hash: SeriesHash,
-        matches: impl Fn(SeriesLabels<'_>) -> bool,
-        values: impl FnOnce() -> String,
+        matches: impl Fn(&ValueTable, &[u32]) -> bool,
+        visit: impl FnOnce(&mut dyn FnMut(&str)),
     ) -> Result<Series<'_, M>, LabelError> {
-        let metric = match self.sparse.find(hash, &matches) {
-            Some(metric) => metric,
+        let cached = match self.sparse.find(hash, &matches) {
+            Some(found) => found,
             None => {
                 let make = |header| M::in_family(&self.config, header);
                 match self
                     .sparse
-                    .insert(hash, &matches, values, make, self.spec.limit)
+                    .insert(hash, &matches, visit, make, self.spec.limit)
                 {
-                    Some(metric) => metric,
+                    Some(found) => found,
                     None => return self.full().map(Series::borrowed),
                 }
             }
-        };
-        let header = metric.header();
-        let cached = CachedSeries {
-            values: header.values.clone(),
-            plain: header.plain,
-            metric,
         };
         Ok(match self.cache.keep(key, Arc::new(cached)) {
             Ok(pinned) => Series::cached(pinned),
@@ -693,14 +689,20 @@ impl<L, M: Metric> FamilyCells<L, M> {
         };
         for slot in self.dense.iter() {
             if slot.live.load(Ordering::Relaxed) {
-                if let Some(metric) = slot.series.get() {
-                    out.write(metric);
+                if let (Some(metric), Some(values)) = (slot.series.get(), slot.values.get()) {
+                    out.write_block(metric, values, !values.contains('\\'));
                 }
             }
         }
         self.sparse.encode(&mut out, self.spec.expire_after);
         if let Some(overflow) = self.overflow_series.get() {
-            out.write(overflow);
+            let values = self.values(|visit| {
+                self.spec
+                    .label_names
+                    .iter()
+                    .for_each(|_| visit(OVERFLOW_VALUE))
+            });
+            out.write_block(overflow, &values, true);
         }
     }
 }
@@ -715,15 +717,21 @@ struct SeriesOut<'a> {
 }
 
 impl SeriesOut<'_> {
-    fn write<M: Metric>(&mut self, metric: &M) {
-        let header = metric.header();
+    /// Writes a series whose label values are one block (see [`push_value`]); `plain`: none
+    /// was escaped.
+    fn write_block<M: Metric>(&mut self, metric: &M, values: &str, plain: bool) {
         self.block.clear();
-        push_pairs(
-            &mut self.block,
-            &self.openings,
-            &header.values,
-            header.plain,
-        );
+        push_pairs(&mut self.block, &self.openings, values, plain);
+        metric.encode(self.name, &self.block, self.encoder);
+    }
+
+    /// Writes a series of the hashed table, whose label values are ids into `table`.
+    fn write_ids<M: Metric>(&mut self, metric: &M, ids: &[u32], table: &ValueTable) {
+        self.block.clear();
+        for (opening, &id) in self.openings.iter().zip(ids) {
+            self.block.push_str(opening);
+            self.block.push_str(table.text(id));
+        }
         metric.encode(self.name, &self.block, self.encoder);
     }
 }
@@ -739,9 +747,12 @@ fn wrong_arity(checked: Result<(), LabelError>) {
 }
 
 /// The hashed part of a family, sharded so that writers of one shard do not stall lookups
-/// in the others.
+/// in the others. The label values live once each in `values`; shards keep ids into it.
+///
+/// Locks are taken shard first, then `values`, never the other way round.
 struct Sparse<M> {
     shards: Box<[CachePadded<RwLock<Shard<M>>>]>,
+    values: RwLock<ValueTable>,
     len: AtomicUsize,
     seed: ValueHashSeed,
     born: Instant,
@@ -749,22 +760,16 @@ struct Sparse<M> {
 
 const SHARDS: usize = 16;
 
-/// Series in a stable order (a slab) and a table of their positions. The metrics are handles
-/// (`Arc`s inside), because threads' caches hold them too.
+/// Series in a stable order (a slab), their label values' ids beside them, and a table of
+/// their positions. The metrics are handles (`Arc`s inside), because threads' caches hold
+/// them too.
 struct Shard<M> {
     index: HashTable<u32>,
     slots: Vec<Option<M>>,
+    /// `arity` ids per slot, in label order; those of a free slot are stale.
+    ids: Vec<u32>,
+    arity: usize,
     free: Vec<u32>,
-}
-
-impl<M> Default for Shard<M> {
-    fn default() -> Self {
-        Shard {
-            index: HashTable::new(),
-            slots: Vec::new(),
-            free: Vec::new(),
-        }
-    }
 }
 
 const SEEN_MS_BITS: u32 = 40;
@@ -775,13 +780,15 @@ fn pack_seen(fingerprint: u64, ms: u64) -> u64 {
 }
 
 impl<M: Metric> Sparse<M> {
-    fn new() -> Sparse<M> {
+    fn new(arity: usize) -> Sparse<M> {
+        let seed = ValueHashSeed::new();
         Sparse {
             shards: (0..SHARDS)
-                .map(|_| CachePadded::new(RwLock::new(Shard::default())))
+                .map(|_| CachePadded::new(RwLock::new(Shard::new(arity))))
                 .collect(),
+            values: RwLock::new(ValueTable::new(seed)),
             len: AtomicUsize::new(0),
-            seed: ValueHashSeed::new(),
+            seed,
             born: Instant::now(),
         }
     }
@@ -800,44 +807,64 @@ impl<M: Metric> Sparse<M> {
         &self.shards[(hash.spread() >> 32) as usize % SHARDS]
     }
 
-    #[inline]
-    fn find(&self, hash: SeriesHash, matches: &impl Fn(SeriesLabels<'_>) -> bool) -> Option<M> {
+    /// The series and its values, as a thread's cache keeps them.
+    fn found(shard: &Shard<M>, i: u32, values: &ValueTable) -> CachedSeries<M> {
+        let (block, plain) = values.block(shard.ids(i));
+        CachedSeries {
+            values: block,
+            plain,
+            metric: shard.metric(i).clone(),
+        }
+    }
+
+    fn find(
+        &self,
+        hash: SeriesHash,
+        matches: &impl Fn(&ValueTable, &[u32]) -> bool,
+    ) -> Option<CachedSeries<M>> {
         let shard = self.shard(hash).read();
-        shard.find(hash, matches).map(|i| shard.metric(i).clone())
+        let values = self.values.read();
+        let i = shard.find(hash, |ids| matches(&values, ids))?;
+        Some(Self::found(&shard, i, &values))
     }
 
     fn insert(
         &self,
         hash: SeriesHash,
-        matches: &impl Fn(SeriesLabels<'_>) -> bool,
-        values: impl FnOnce() -> String,
+        matches: &impl Fn(&ValueTable, &[u32]) -> bool,
+        visit: impl FnOnce(&mut dyn FnMut(&str)),
         make: impl FnOnce(SeriesHeader) -> M,
         limit: usize,
-    ) -> Option<M> {
+    ) -> Option<CachedSeries<M>> {
         if self.len.load(Ordering::Relaxed) >= limit {
             return None;
         }
         let mut shard = self.shard(hash).write();
-        if let Some(i) = shard.find(hash, matches) {
-            return Some(shard.metric(i).clone());
+        let mut values = self.values.write();
+        if let Some(i) = shard.find(hash, |ids| matches(&values, ids)) {
+            return Some(Self::found(&shard, i, &values));
         }
         if self.len.fetch_add(1, Ordering::Relaxed) >= limit {
             self.len.fetch_sub(1, Ordering::Relaxed);
             return None;
         }
-        let metric = make(SeriesHeader::new(hash, values()));
-        let header = metric.header();
+        let Some(ids) = intern(&mut values, shard.arity, visit) else {
+            self.len.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        };
+        let metric = make(SeriesHeader::new(hash));
         let seen = pack_seen(metric.fingerprint(), self.now_ms());
-        header.seen.store(seen, Ordering::Relaxed);
-        shard.insert(metric.clone());
-        Some(metric)
+        metric.header().seen.store(seen, Ordering::Relaxed);
+        let i = shard.insert(metric, &ids);
+        Some(Self::found(&shard, i, &values))
     }
 
-    fn remove(&self, hash: SeriesHash, matches: impl Fn(SeriesLabels<'_>) -> bool) -> bool {
+    fn remove(&self, hash: SeriesHash, matches: impl Fn(&ValueTable, &[u32]) -> bool) -> bool {
         let mut shard = self.shard(hash).write();
-        match shard.find(hash, &matches) {
+        let mut values = self.values.write();
+        match shard.find(hash, |ids| matches(&values, ids)) {
             Some(i) => {
-                shard.remove(i);
+                shard.remove(i, &mut values);
                 self.len.fetch_sub(1, Ordering::Relaxed);
                 true
             }
@@ -848,14 +875,16 @@ impl<M: Metric> Sparse<M> {
     fn clear(&self) {
         for shard in self.shards.iter() {
             let mut shard = shard.write();
-            let removed = shard
-                .slots
-                .iter()
-                .flatten()
-                .map(|m| m.header().retire())
-                .count();
-            *shard = Shard::default();
-            self.len.fetch_sub(removed, Ordering::Relaxed);
+            let mut values = self.values.write();
+            let live: Vec<u32> = (0..shard.slots.len() as u32)
+                .filter(|&i| shard.slots[i as usize].is_some())
+                .collect();
+            for &i in &live {
+                shard.remove(i, &mut values);
+            }
+            let arity = shard.arity;
+            *shard = Shard::new(arity);
+            self.len.fetch_sub(live.len(), Ordering::Relaxed);
         }
     }
 
@@ -870,30 +899,56 @@ impl<M: Metric> Sparse<M> {
         for shard in self.shards.iter() {
             {
                 let shard = shard.read();
+                let values = self.values.read();
                 for (i, metric) in shard.slots.iter().enumerate() {
                     let Some(metric) = metric else { continue };
                     if ttl.is_some_and(|ttl| idle_for(metric, now) >= ttl) {
                         stale.push(i as u32);
                         continue;
                     }
-                    out.write(metric);
+                    out.write_ids(metric, shard.ids(i as u32), &values);
                 }
             }
             if !stale.is_empty() {
                 let mut shard = shard.write();
+                let mut values = self.values.write();
                 for i in stale.drain(..) {
                     // Updated between the two locks: it stays.
                     let still_idle = shard.slots[i as usize]
                         .as_ref()
                         .is_some_and(|m| ttl.is_some_and(|ttl| idle_for(m, now) >= ttl));
                     if still_idle {
-                        shard.remove(i);
+                        shard.remove(i, &mut values);
                         self.len.fetch_sub(1, Ordering::Relaxed);
                     }
                 }
             }
         }
     }
+}
+
+/// The ids of the first `arity` values `visit` gives, each counted as one more use; `None`
+/// (with nothing counted) if the table is full.
+fn intern(
+    values: &mut ValueTable,
+    arity: usize,
+    visit: impl FnOnce(&mut dyn FnMut(&str)),
+) -> Option<Vec<u32>> {
+    let mut ids = Vec::with_capacity(arity);
+    let mut full = false;
+    visit(&mut |value| {
+        if ids.len() < arity && !full {
+            match values.acquire(value) {
+                Some(id) => ids.push(id),
+                None => full = true,
+            }
+        }
+    });
+    if full {
+        ids.iter().for_each(|&id| values.release(id));
+        return None;
+    }
+    Some(ids)
 }
 
 /// Milliseconds since the series' value last changed, as seen by scrapes.
@@ -909,14 +964,31 @@ fn idle_for<M: Metric>(metric: &M, now: u64) -> u64 {
 }
 
 impl<M: Metric> Shard<M> {
+    fn new(arity: usize) -> Shard<M> {
+        Shard {
+            index: HashTable::new(),
+            slots: Vec::new(),
+            ids: Vec::new(),
+            arity,
+            free: Vec::new(),
+        }
+    }
+
+    /// The label values' ids of slot `i`.
+    fn ids(&self, i: u32) -> &[u32] {
+        let start = i as usize * self.arity;
+        &self.ids[start..start + self.arity]
+    }
+
     #[inline]
-    fn find(&self, hash: SeriesHash, matches: &impl Fn(SeriesLabels<'_>) -> bool) -> Option<u32> {
+    fn find(&self, hash: SeriesHash, matches: impl Fn(&[u32]) -> bool) -> Option<u32> {
         let slots = &self.slots;
         self.index
             .find(hash.spread(), |&i| {
                 slots[i as usize]
                     .as_ref()
-                    .is_some_and(|m| m.header().hash == hash && matches(m.header().labels()))
+                    .is_some_and(|m| m.header().hash == hash)
+                    && matches(self.ids(i))
             })
             .copied()
     }
@@ -927,15 +999,21 @@ impl<M: Metric> Shard<M> {
             .expect("the index points at live slots only")
     }
 
-    fn insert(&mut self, metric: M) {
+    /// Places a series whose values have `ids` (`arity` of them); returns its slot.
+    fn insert(&mut self, metric: M, ids: &[u32]) -> u32 {
         let hash = metric.header().hash;
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some(metric);
+                let start = i as usize * self.arity;
+                self.ids[start..start + self.arity].copy_from_slice(ids);
                 i
             }
             None => {
+                reserve_a_quarter(&mut self.slots, 1);
+                reserve_a_quarter(&mut self.ids, self.arity);
                 self.slots.push(Some(metric));
+                self.ids.extend_from_slice(ids);
                 (self.slots.len() - 1) as u32
             }
         };
@@ -945,9 +1023,11 @@ impl<M: Metric> Shard<M> {
                 .as_ref()
                 .map_or(0, |m| m.header().hash.spread())
         });
+        i
     }
 
-    fn remove(&mut self, i: u32) {
+    /// Takes the series out of slot `i`, releasing its values.
+    fn remove(&mut self, i: u32, values: &mut ValueTable) {
         let Some(metric) = self.slots[i as usize].take() else {
             return;
         };
@@ -956,6 +1036,7 @@ impl<M: Metric> Shard<M> {
         if let Ok(found) = self.index.find_entry(header.hash.spread(), |&j| j == i) {
             found.remove();
         }
+        self.ids(i).iter().for_each(|&id| values.release(id));
         self.free.push(i);
     }
 }

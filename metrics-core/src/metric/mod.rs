@@ -10,6 +10,7 @@ pub(crate) mod native;
 pub(crate) mod series_cache;
 pub(crate) mod slices;
 pub(crate) mod state_set;
+pub(crate) mod values;
 
 use std::fmt;
 
