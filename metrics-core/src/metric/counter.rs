@@ -6,7 +6,7 @@ use once_cell::race::OnceBox;
 use parking_lot::Mutex;
 
 use crate::error::{ExemplarError, ValueError};
-use crate::metric::exemplar::{now_seconds, Exemplar};
+use crate::metric::exemplar::Exemplar;
 use crate::metric::family::SeriesHeader;
 use crate::metric::local::CellId;
 use crate::sync::{AtomicU64, Ordering};
@@ -37,8 +37,6 @@ pub struct Counter {
 struct CounterCell {
     /// Where integer increments go; `None` only if the process ran out of cells.
     local: Option<CellId>,
-    /// When the series started (or was last reset), as `f64` bits of Unix seconds.
-    created: AtomicU64,
     /// What few counters use, allocated at first use, so that a plain counter stays small.
     extras: OnceBox<Extras>,
     /// What a family keeps with the series (empty outside a family).
@@ -80,7 +78,6 @@ impl Counter {
         Counter {
             inner: Arc::new(CounterCell {
                 local: CellId::new(),
-                created: AtomicU64::new(now_seconds().to_bits()),
                 extras: OnceBox::new(),
                 series,
             }),
@@ -204,12 +201,12 @@ impl Counter {
         extras.reset_at.store(total, Ordering::Relaxed);
         extras.float_bits.store(0, Ordering::Relaxed);
         *extras.exemplar.lock() = None;
-        c.created.store(now_seconds().to_bits(), Ordering::Relaxed);
+        c.series.restart();
     }
 
     /// When the series started, in Unix seconds.
     pub(crate) fn created(&self) -> f64 {
-        f64::from_bits(self.inner.created.load(Ordering::Relaxed))
+        self.inner.series.created()
     }
 
     /// Calls `f` with the current exemplar, holding its lock.
@@ -231,5 +228,33 @@ pub(crate) fn add_f64(cell: &AtomicU64, v: f64) {
             Ok(_) => return,
             Err(seen) => old = seen,
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::metric::exemplar::now_seconds;
+
+    #[test]
+    fn created_is_the_start_to_the_millisecond_and_a_reset_moves_it() {
+        let before = now_seconds();
+        let c = Counter::new();
+        let after = now_seconds();
+        // Kept in milliseconds: the stored start may be up to 1 ms before the clock read.
+        assert!(
+            c.created() >= before - 0.001 && c.created() <= after,
+            "{}",
+            c.created()
+        );
+        c.inc_by(5);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        c.reset();
+        assert!(
+            c.created() >= after + 0.004,
+            "{} after {after}",
+            c.created()
+        );
+        assert_eq!(c.get(), 0.0);
     }
 }

@@ -22,8 +22,9 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
+use std::sync::LazyLock;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_utils::CachePadded;
 use hashbrown::HashTable;
@@ -129,20 +130,34 @@ struct DenseSlot<M> {
     values: OnceLock<Box<str>>,
 }
 
-/// What a family keeps with each of its series inside the metric's own allocation: the
-/// table's hash, whether the series left the family, and what the last scrape saw. The label
-/// values are kept by the family (the table's shards, as ids into its [`ValueTable`]), since
-/// series share them. A metric made outside a family carries an empty header.
+/// What every metric keeps with it besides its value, in two words of its own allocation:
+/// when the series started, and what a family needs (the table's hash, whether the series
+/// left the family, what the last scrape saw). The label values are kept by the family (the
+/// table's shards, as ids into its [`ValueTable`]), since series share them.
 // `pub` only to appear in the sealed `Metric` trait; unreachable from outside the crate.
 pub struct SeriesHeader {
-    /// What the last scrape saw, packed in one cell: the metric's fingerprint folded to 24
-    /// bits, and when (ms since the table's `born`, 40 bits: 34 years) it last changed.
+    /// Bit 63: set when the series leaves the table, so that threads' caches stop handing it
+    /// out. Bits 40-62: the metric's fingerprint, folded to 23 bits, as the last scrape saw
+    /// it; bits 0-39: when it last changed (ms since the table's `born`: 34 years).
     seen: AtomicU64,
-    /// The table's hash of the values, folded to 32 bits (see [`SeriesHash`]).
-    hash: SeriesHash,
-    /// Set when the series leaves the table, so that threads' caches stop handing it out.
-    removed: AtomicBool,
+    /// Bits 24-63: when the series started or was last reset (ms since [`EPOCH`]: 34 years).
+    /// Bits 0-23: the table's hash of the values (see [`SeriesHash`]), fixed at creation.
+    started: AtomicU64,
 }
+
+/// Unix milliseconds when the process first made a metric: creation times count from it, in
+/// 40 bits.
+static EPOCH: LazyLock<u64> = LazyLock::new(unix_ms);
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+const REMOVED: u64 = 1 << 63;
+const HASH_BITS: u32 = 24;
+const HASH_MASK: u64 = (1 << HASH_BITS) - 1;
 
 /// A series' stored label values and whether they are plain, as lookups compare them.
 #[derive(Clone, Copy)]
@@ -168,7 +183,7 @@ impl<M: Metric> CachedSeries<M> {
             values: &self.values,
             plain: self.plain,
         };
-        matches(labels) && !self.metric.header().removed.load(Ordering::Relaxed)
+        matches(labels) && !self.metric.header().removed()
     }
 }
 
@@ -178,37 +193,67 @@ impl SeriesHeader {
         SeriesHeader::new(SeriesHash(0))
     }
 
-    /// A header with nothing seen yet (see [`Sparse::insert`]).
+    /// A header started now, with nothing seen yet (see [`Sparse::insert`]).
     fn new(hash: SeriesHash) -> SeriesHeader {
         SeriesHeader {
             seen: AtomicU64::new(0),
-            hash,
-            removed: AtomicBool::new(false),
+            started: AtomicU64::new(Self::now() | u64::from(hash.0)),
         }
+    }
+
+    /// Now, placed as in `started`.
+    fn now() -> u64 {
+        let since = unix_ms().saturating_sub(*EPOCH);
+        (since & ((1 << (64 - HASH_BITS)) - 1)) << HASH_BITS
+    }
+
+    /// When the series started or was last reset, in Unix seconds (to the millisecond).
+    pub(crate) fn created(&self) -> f64 {
+        let since = self.started.load(Ordering::Relaxed) >> HASH_BITS;
+        (*EPOCH + since) as f64 / 1000.0
+    }
+
+    /// Starts the series again now (a reset), keeping its hash.
+    pub(crate) fn restart(&self) {
+        let hash = self.started.load(Ordering::Relaxed) & HASH_MASK;
+        self.started.store(Self::now() | hash, Ordering::Relaxed);
+    }
+
+    fn hash(&self) -> SeriesHash {
+        SeriesHash((self.started.load(Ordering::Relaxed) & HASH_MASK) as u32)
+    }
+
+    /// Whether the series left the table.
+    #[inline(always)]
+    fn removed(&self) -> bool {
+        self.seen.load(Ordering::Relaxed) & REMOVED != 0
     }
 
     /// Marks the series as gone from the table.
     fn retire(&self) {
-        self.removed.store(true, Ordering::Relaxed);
+        self.seen.fetch_or(REMOVED, Ordering::Relaxed);
     }
 }
 
 impl fmt::Debug for SeriesHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SeriesHeader")
-            .field("removed", &self.removed.load(Ordering::Relaxed))
+            .field("created", &self.created())
+            .field("removed", &self.removed())
             .finish_non_exhaustive()
     }
 }
 
-/// A series' hash as the table keeps it: 32 bits, so that the header stays small. The table
-/// spreads them back over 64 bits (a multiply), so that it can rehash without the values.
+/// A series' hash as the table keeps it: 24 bits, so that it shares a word of the header with
+/// the creation time. The table spreads them back over 64 bits (a multiply), so that it can
+/// rehash without the values; with the table's own 7-bit tags, two series of a shard compare
+/// their values by mistake about once in two billion probes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SeriesHash(u32);
 
 impl SeriesHash {
     fn of(full: u64) -> SeriesHash {
-        SeriesHash((full ^ full >> 32) as u32)
+        SeriesHash(((full ^ full >> 32) & HASH_MASK) as u32)
     }
 
     /// The hash the table and the shard choice use: the low bits pick the position, the top
@@ -774,9 +819,12 @@ struct Shard<M> {
 
 const SEEN_MS_BITS: u32 = 40;
 
+const SEEN_MS: u64 = (1 << SEEN_MS_BITS) - 1;
+
+/// `seen` for a fingerprint and a time (the removed bit clear).
 fn pack_seen(fingerprint: u64, ms: u64) -> u64 {
-    let folded = (fingerprint ^ fingerprint >> 24 ^ fingerprint >> 48) & 0xff_ffff;
-    folded << SEEN_MS_BITS | ms & ((1 << SEEN_MS_BITS) - 1)
+    let folded = (fingerprint ^ fingerprint >> 23 ^ fingerprint >> 46) & 0x7f_ffff;
+    folded << SEEN_MS_BITS | ms & SEEN_MS
 }
 
 impl<M: Metric> Sparse<M> {
@@ -956,11 +1004,13 @@ fn idle_for<M: Metric>(metric: &M, now: u64) -> u64 {
     let seen_cell = &metric.header().seen;
     let seen = seen_cell.load(Ordering::Relaxed);
     let current = pack_seen(metric.fingerprint(), now);
-    if seen >> SEEN_MS_BITS != current >> SEEN_MS_BITS {
-        seen_cell.store(current, Ordering::Relaxed);
+    if (seen & !REMOVED) >> SEEN_MS_BITS != current >> SEEN_MS_BITS {
+        // Under the shard's lock, which `retire` takes for writing: the flag cannot change
+        // meanwhile, and is kept.
+        seen_cell.store(current | seen & REMOVED, Ordering::Relaxed);
         return 0;
     }
-    now.saturating_sub(seen & ((1 << SEEN_MS_BITS) - 1))
+    now.saturating_sub(seen & SEEN_MS)
 }
 
 impl<M: Metric> Shard<M> {
@@ -987,7 +1037,7 @@ impl<M: Metric> Shard<M> {
             .find(hash.spread(), |&i| {
                 slots[i as usize]
                     .as_ref()
-                    .is_some_and(|m| m.header().hash == hash)
+                    .is_some_and(|m| m.header().hash() == hash)
                     && matches(self.ids(i))
             })
             .copied()
@@ -1001,7 +1051,7 @@ impl<M: Metric> Shard<M> {
 
     /// Places a series whose values have `ids` (`arity` of them); returns its slot.
     fn insert(&mut self, metric: M, ids: &[u32]) -> u32 {
-        let hash = metric.header().hash;
+        let hash = metric.header().hash();
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some(metric);
@@ -1021,7 +1071,7 @@ impl<M: Metric> Shard<M> {
         index.insert_unique(hash.spread(), i, |&j| {
             slots[j as usize]
                 .as_ref()
-                .map_or(0, |m| m.header().hash.spread())
+                .map_or(0, |m| m.header().hash().spread())
         });
         i
     }
@@ -1033,7 +1083,7 @@ impl<M: Metric> Shard<M> {
         };
         let header = metric.header();
         header.retire();
-        if let Ok(found) = self.index.find_entry(header.hash.spread(), |&j| j == i) {
+        if let Ok(found) = self.index.find_entry(header.hash().spread(), |&j| j == i) {
             found.remove();
         }
         self.ids(i).iter().for_each(|&id| values.release(id));

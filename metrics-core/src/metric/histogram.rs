@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 
 use crate::error::{BucketsError, ExemplarError};
 use crate::metric::counter::add_f64;
-use crate::metric::exemplar::{now_seconds, Exemplar};
+use crate::metric::exemplar::Exemplar;
 use crate::metric::family::SeriesHeader;
 use crate::metric::local::CellId;
 use crate::metric::native::{Limited, Native, NativeBuckets, NativeSnapshot};
@@ -293,8 +293,6 @@ struct HistogramCells {
     cells: Box<[AtomicU64]>,
     /// Serialises scrapes and holds their scratch space; observers never touch it.
     collecting: Mutex<Scratch>,
-    /// When the series started (or was last reset), as `f64` bits of Unix seconds.
-    created: AtomicU64,
     /// The latest exemplar of each bucket, allocated at the first one.
     exemplars: OnceLock<Box<[Mutex<Option<Exemplar>>]>>,
     /// Native buckets, when the buckets ask for them.
@@ -345,7 +343,6 @@ impl Histogram {
                 count_and_hot: AtomicU64::new(0),
                 cells,
                 collecting: Mutex::new(Scratch::default()),
-                created: AtomicU64::new(now_seconds().to_bits()),
                 exemplars: OnceLock::new(),
                 native: buckets
                     .native_buckets()
@@ -507,7 +504,7 @@ impl Histogram {
         let mut counts = Vec::new();
         let sum = h.read_all(&mut scratch.read, &mut counts);
         scratch.baseline = Some((counts, sum));
-        h.created.store(now_seconds().to_bits(), Ordering::Relaxed);
+        h.series.restart();
         if let Some(exemplars) = h.exemplars.get() {
             exemplars.iter().for_each(|e| *e.lock() = None);
         }
@@ -545,7 +542,7 @@ impl Histogram {
 
     /// When the series started, in Unix seconds.
     pub(crate) fn created(&self) -> f64 {
-        f64::from_bits(self.inner.created.load(Ordering::Relaxed))
+        self.inner.series.created()
     }
 
     /// Calls `f` with the exemplar of bucket `bucket`, holding its lock.
