@@ -922,17 +922,8 @@ impl<M: Metric> Sparse<M> {
 
     fn clear(&self) {
         for shard in self.shards.iter() {
-            let mut shard = shard.write();
-            let mut values = self.values.write();
-            let live: Vec<u32> = (0..shard.slots.len() as u32)
-                .filter(|&i| shard.slots[i as usize].is_some())
-                .collect();
-            for &i in &live {
-                shard.remove(i, &mut values);
-            }
-            let arity = shard.arity;
-            *shard = Shard::new(arity);
-            self.len.fetch_sub(live.len(), Ordering::Relaxed);
+            let removed = shard.write().clear(&mut self.values.write());
+            self.len.fetch_sub(removed, Ordering::Relaxed);
         }
     }
 
@@ -1024,10 +1015,15 @@ impl<M: Metric> Shard<M> {
         }
     }
 
+    /// Where the label values' ids of slot `i` are in `ids`.
+    fn id_range(&self, i: u32) -> std::ops::Range<usize> {
+        let start = i as usize * self.arity;
+        start..start + self.arity
+    }
+
     /// The label values' ids of slot `i`.
     fn ids(&self, i: u32) -> &[u32] {
-        let start = i as usize * self.arity;
-        &self.ids[start..start + self.arity]
+        &self.ids[self.id_range(i)]
     }
 
     #[inline]
@@ -1055,8 +1051,8 @@ impl<M: Metric> Shard<M> {
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some(metric);
-                let start = i as usize * self.arity;
-                self.ids[start..start + self.arity].copy_from_slice(ids);
+                let range = self.id_range(i);
+                self.ids[range].copy_from_slice(ids);
                 i
             }
             None => {
@@ -1081,12 +1077,31 @@ impl<M: Metric> Shard<M> {
         let Some(metric) = self.slots[i as usize].take() else {
             return;
         };
-        let header = metric.header();
-        header.retire();
-        if let Ok(found) = self.index.find_entry(header.hash().spread(), |&j| j == i) {
+        let hash = metric.header().hash();
+        self.retire(&metric, i, values);
+        if let Ok(found) = self.index.find_entry(hash.spread(), |&j| j == i) {
             found.remove();
         }
-        self.ids(i).iter().for_each(|&id| values.release(id));
         self.free.push(i);
+    }
+
+    /// Empties the shard, releasing every series' values; returns how many series left.
+    fn clear(&mut self, values: &mut ValueTable) -> usize {
+        let slots = std::mem::take(&mut self.slots);
+        let mut removed = 0;
+        for (i, metric) in slots.iter().enumerate() {
+            if let Some(metric) = metric {
+                self.retire(metric, i as u32, values);
+                removed += 1;
+            }
+        }
+        *self = Shard::new(self.arity);
+        removed
+    }
+
+    /// What a series leaving slot `i` needs: threads' caches told, its values released.
+    fn retire(&self, metric: &M, i: u32, values: &mut ValueTable) {
+        metric.header().retire();
+        self.ids(i).iter().for_each(|&id| values.release(id));
     }
 }
