@@ -138,9 +138,9 @@ impl ValueTable {
         same && ids.next().is_none()
     }
 
-    /// Whether the value of `ids` are exactly `values`.
+    /// Whether the values of `ids` are exactly `values`.
     pub(crate) fn matches_values(&self, ids: &[u32], values: &[&str]) -> bool {
-        ids.len() == values.len() && ids.iter().zip(values).all(|(&id, v)| self.is(id, v))
+        self.matches(ids, |visit| values.iter().for_each(|v| visit(v)))
     }
 
     fn is(&self, id: u32, value: &str) -> bool {
