@@ -24,7 +24,7 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::LazyLock;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 use hashbrown::HashTable;
@@ -36,6 +36,7 @@ use crate::label::{
     pair_openings, plain_values_match, push_pairs, push_value, CacheKey, DynLabels, LabelSet,
     ValueHashSeed, ValueHasher, ValuesMatcher,
 };
+use crate::metric::exemplar::unix_ms;
 use crate::metric::series_cache::{Pinned, SeriesCaches};
 use crate::metric::values::{reserve_a_quarter, ValueTable};
 use crate::metric::Metric;
@@ -148,12 +149,6 @@ pub struct SeriesHeader {
 /// Unix milliseconds when the process first made a metric: creation times count from it, in
 /// 40 bits.
 static EPOCH: LazyLock<u64> = LazyLock::new(unix_ms);
-
-fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
 
 const REMOVED: u64 = 1 << 63;
 const HASH_BITS: u32 = 24;

@@ -1,10 +1,9 @@
 //! A gauge: an `f64` kept as bits in one atomic.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use triomphe::Arc;
 
 use crate::metric::counter::add_f64;
+use crate::metric::exemplar::now_seconds;
 use crate::metric::family::SeriesHeader;
 use crate::sync::{AtomicU64, Ordering};
 
@@ -91,10 +90,7 @@ impl Gauge {
     /// Sets the value to the current Unix time in seconds, as for a
     /// `..._last_success_timestamp_seconds` gauge.
     pub fn set_to_current_time(&self) {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        self.set(now.as_secs_f64());
+        self.set(now_seconds());
     }
 
     /// The current value.
