@@ -99,10 +99,16 @@ impl Counter {
     pub fn inc_by(&self, v: u64) {
         match &self.inner.local {
             Some(cell) => cell.add(v),
-            None => {
-                self.inner.extras().int.fetch_add(v, Ordering::Relaxed);
-            }
+            None => self.add_without_cell(v),
         }
+    }
+
+    /// The process ran out of thread-owned cells: a shared atomic instead. (Out of line and
+    /// unable to unwind, as `CellId`'s own slow path, so that `inc` stays small.)
+    #[cold]
+    #[inline(never)]
+    extern "C" fn add_without_cell(&self, v: u64) {
+        self.inner.extras().int.fetch_add(v, Ordering::Relaxed);
     }
 
     /// Adds a fractional amount, such as seconds of CPU time.

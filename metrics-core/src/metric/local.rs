@@ -81,17 +81,49 @@ impl Arena {
     fn peek(&self, id: usize) -> Option<&AtomicU64> {
         Some(&self.peek_chunk(id)?[id % CHUNK])
     }
+}
 
-    /// Adds to a cell of a thread-owned arena: its one writer is the caller.
-    #[inline(always)]
-    fn add_owned(&self, id: usize, v: u64) {
-        let cell = self.cell(id);
-        // Single writer: a plain read and write cannot lose an update.
-        cell.store(
-            cell.load(Ordering::Relaxed).wrapping_add(v),
-            Ordering::Relaxed,
-        );
+/// Adds to a cell of a thread-owned arena: its one writer is the caller.
+#[inline(always)]
+fn add_owned(cell: &AtomicU64, v: u64) {
+    let cell = in_register(cell);
+    // Single writer: a plain read and write cannot lose an update.
+    cell.store(
+        cell.load(Ordering::Relaxed).wrapping_add(v),
+        Ordering::Relaxed,
+    );
+}
+
+/// `cell`, with its address in a register of its own, so that the update addresses memory
+/// through that register alone.
+///
+/// Counting into a cell is a load and a store to one address, and the next `inc` loads what
+/// the last one stored. On the Xeon we measure on, such a load gets the stored value at once
+/// when the instruction names the address as a register (plus a constant); when it names a
+/// base plus a scaled index, which is what the compiler would fold our `chunk + 8 × index`
+/// into, it waits for the store to travel through the store buffer: about 7 cycles per
+/// `inc` (`core_floor` shows both: 2.4 ns against 0.66 ns). Other processors see one more
+/// `add`.
+#[inline(always)]
+fn in_register(cell: &AtomicU64) -> &AtomicU64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut addr = cell as *const AtomicU64 as usize;
+        // SAFETY: the assembly is empty: it leaves the register holding `addr` as it was and
+        // touches no memory, stack or flags. So `addr` is still the address of `cell`, whose
+        // provenance the cast above exposed, and the reference is valid for as long as `cell`.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::arch::asm!(
+                "/* {0} */",
+                inout(reg) addr,
+                options(pure, nomem, nostack, preserves_flags)
+            );
+            &*(addr as *const AtomicU64)
+        }
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    cell
 }
 
 /// Every arena ever made, append-only, readable without a lock.
@@ -288,19 +320,31 @@ impl CellId {
     /// Adds `v` to this thread's copy of the (first) cell.
     #[inline]
     pub(crate) fn add(&self, v: u64) {
-        match owned_arena() {
-            Some(arena) => arena.add_owned(self.first(), v),
-            None => self.add_shared(v),
+        match ARENA
+            .with(Cell::get)
+            .and_then(|arena| arena.peek(self.first()))
+        {
+            Some(cell) => add_owned(cell, v),
+            None => self.add_first_time(v),
         }
     }
 
+    /// [`add`](CellId::add) when the thread has no arena yet, writes the shared one, or has
+    /// not touched this cell's chunk: a call in tail position, so that the common path saves
+    /// no registers. `extern "C"` makes it a function that cannot unwind (it has nothing that
+    /// panics), so that callers keep no clean-up code around the call either.
     #[cold]
     #[inline(never)]
-    fn add_shared(&self, v: u64) {
-        ARENAS
-            .shared
-            .cell(self.first())
-            .fetch_add(v, Ordering::Relaxed);
+    extern "C" fn add_first_time(&self, v: u64) {
+        match owned_arena() {
+            Some(arena) => add_owned(arena.cell(self.first()), v),
+            None => {
+                ARENAS
+                    .shared
+                    .cell(self.first())
+                    .fetch_add(v, Ordering::Relaxed);
+            }
+        }
     }
 
     /// The sum of the (first) cell over every arena.
@@ -383,6 +427,18 @@ impl Drop for CellId {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_register_is_the_same_cell() {
+        let cells: Vec<AtomicU64> = (0..4).map(AtomicU64::new).collect();
+        for cell in &cells {
+            let same = in_register(cell);
+            assert!(std::ptr::eq(same, cell));
+            add_owned(cell, 10);
+        }
+        let values: Vec<u64> = cells.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        assert_eq!(values, [10, 11, 12, 13]);
+    }
 
     #[test]
     fn sums_over_threads_that_come_and_go() {
