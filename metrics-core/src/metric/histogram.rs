@@ -8,12 +8,13 @@
 //! observations.
 //!
 //! A thread observing in a tight loop could keep a scrape retrying. After a few failed reads
-//! the scrape sets `divert`, and observations go instead to two shared shards, "hot" and
-//! "cold", until the scrape ends (the scheme of client_golang): the top bit of one counter
-//! says which shard is hot; a scrape flips it, waits for the observations counted before the
-//! flip to finish in the old shard, reads it and folds it into the new hot one. Each
-//! observation lands in exactly one place, so the sum of the consistent parts is consistent:
-//! the buckets add up to the count and the sum is the sum of the same observations.
+//! the scrape sets the `DIVERTED` bit of `detour`, and observations go instead to two shared
+//! shards, "hot" and "cold", until the scrape ends (the scheme of client_golang): the top bit
+//! of one counter says which shard is hot; a scrape flips it, waits for the observations
+//! counted before the flip to finish in the old shard, reads it and folds it into the new hot
+//! one. Each observation lands in exactly one place, so the sum of the consistent parts is
+//! consistent: the buckets add up to the count and the sum is the sum of the same
+//! observations.
 //!
 //! The bucket of an observation comes from its float bits and a small table (`slices.rs`)
 //! when the bounds are positive, as they nearly always are: one load and one compare, where
@@ -34,7 +35,7 @@ use crate::metric::family::SeriesHeader;
 use crate::metric::local::CellId;
 use crate::metric::native::{Limited, Native, NativeBuckets, NativeSnapshot};
 use crate::metric::slices::SliceTable;
-use crate::sync::{spin_yield, AtomicBool, AtomicU64, Ordering};
+use crate::sync::{spin_yield, AtomicU64, AtomicU8, Ordering};
 
 /// The upper bounds of a histogram's buckets: finite, strictly increasing; the `+Inf` bucket
 /// is implicit. Cheap to clone; histograms of a family share one.
@@ -284,9 +285,11 @@ struct HistogramCells {
     buckets: Buckets,
     /// Thread-owned cells: `[seq, sum bits, count per bucket (+Inf last)]`.
     local: Option<CellId>,
-    /// Set while a scrape waits for a thread's cells to be still: observations go to the
-    /// shared shards meanwhile.
-    divert: AtomicBool,
+    /// Zero when an observation may take the common path: the thread's cells and nothing
+    /// else. Else [`DIVERTED`] while a scrape waits for a thread's cells to be still
+    /// (observations go to the shared shards meanwhile), and [`NATIVE`] for good when there
+    /// are native buckets to record as well: one load tells the common path both.
+    detour: AtomicU8,
     /// Top bit: which shared shard is hot. Lower 63 bits: observations ever started there.
     count_and_hot: AtomicU64,
     /// Two shared shards of `stride` cells each: the sum's bits, then one count per bucket.
@@ -309,6 +312,11 @@ struct Scratch {
     /// Counts and sum at the last reset, subtracted from every reading.
     baseline: Option<(Vec<u64>, f64)>,
 }
+
+/// [`HistogramCells::detour`]: a scrape diverts observers to the shared shards.
+const DIVERTED: u8 = 1;
+/// [`HistogramCells::detour`]: native buckets record every observation too.
+const NATIVE: u8 = 2;
 
 /// Failed reads of one thread's cells before a scrape diverts observers.
 const READS_BEFORE_DIVERT: u32 = 8;
@@ -339,7 +347,11 @@ impl Histogram {
         Histogram {
             inner: triomphe::Arc::new(HistogramCells {
                 local,
-                divert: AtomicBool::new(false),
+                detour: AtomicU8::new(if buckets.native_buckets().is_some() {
+                    NATIVE
+                } else {
+                    0
+                }),
                 count_and_hot: AtomicU64::new(0),
                 cells,
                 collecting: Mutex::new(Scratch::default()),
@@ -362,14 +374,29 @@ impl Histogram {
     /// Records one observation.
     #[inline]
     pub fn observe(&self, v: f64) {
+        let h = &*self.inner;
+        if h.detour.load(Ordering::Relaxed) == 0 {
+            let bucket = h.buckets.index(v);
+            if let Some(cells) = h.local.as_ref().and_then(CellId::touched_run) {
+                owned::record(&cells, bucket, v);
+                return;
+            }
+        }
+        self.observe_detour(v);
+    }
+
+    /// [`observe`](Histogram::observe) past the common path: native buckets, a diverting
+    /// scrape, the thread's first observation, or the arena shared past the arenas' limit. A
+    /// call in tail position, so that the common path saves no registers.
+    #[inline(never)]
+    fn observe_detour(&self, v: f64) {
         match &self.inner.native {
             Some(native) => self.observe_with_native(native, v),
             None => self.observe_classic(v),
         }
     }
 
-    /// Out of line, so that the classic path stays small enough to inline into callers.
-    #[inline(never)]
+    #[inline(always)]
     fn observe_with_native(&self, native: &Native, v: f64) {
         if native.observe(v) == Limited::Reset {
             self.reset_after_native_reset();
@@ -384,7 +411,7 @@ impl Histogram {
     fn observe_classic(&self, v: f64) {
         let h = &*self.inner;
         let bucket = h.buckets.index(v);
-        if !h.divert.load(Ordering::Relaxed) {
+        if h.detour.load(Ordering::Relaxed) & DIVERTED == 0 {
             if let Some(cells) = h.local.as_ref().and_then(CellId::owned_run) {
                 owned::record(&cells, bucket, v);
                 return;
@@ -583,7 +610,7 @@ impl HistogramCells {
                     }
                     failed += 1;
                     if failed == READS_BEFORE_DIVERT {
-                        self.divert.store(true, Ordering::Relaxed);
+                        self.detour.fetch_or(DIVERTED, Ordering::Relaxed);
                     }
                     spin_yield();
                 };
@@ -599,7 +626,7 @@ impl HistogramCells {
             .iter_mut()
             .zip(scratch.iter())
             .for_each(|(c, r)| *c += r);
-        self.divert.store(false, Ordering::Relaxed);
+        self.detour.fetch_and(!DIVERTED, Ordering::Relaxed);
         sum + shared_sum
     }
 
@@ -882,7 +909,7 @@ mod tests {
         cells[0].store(seq + 1, Relaxed);
         std::thread::scope(|scope| {
             let scrape = scope.spawn(|| h.snapshot());
-            while !h.inner.divert.load(Relaxed) {
+            while h.inner.detour.load(Relaxed) & DIVERTED == 0 {
                 std::thread::yield_now();
             }
             h.observe(2.0);
@@ -895,7 +922,11 @@ mod tests {
             let s = scrape.join().unwrap();
             assert_eq!((s.counts(), s.sum()), (&[1, 1][..], 2.5));
         });
-        assert!(!h.inner.divert.load(Relaxed), "a scrape ends the diversion");
+        assert_eq!(
+            h.inner.detour.load(Relaxed),
+            0,
+            "a scrape ends the diversion"
+        );
         h.observe(0.25);
         let s = h.snapshot();
         assert_eq!((s.counts(), s.sum()), (&[2, 1][..], 2.75));

@@ -378,6 +378,17 @@ impl CellId {
         })
     }
 
+    /// [`owned_run`](CellId::owned_run) if the thread already owns an arena that holds the
+    /// run's chunk: nothing to lease or allocate, so no call on the way.
+    #[inline(always)]
+    pub(crate) fn touched_run(&self) -> Option<OwnedRun> {
+        let chunk = ARENA.with(Cell::get)?.peek_chunk(self.first())?;
+        Some(OwnedRun {
+            chunk,
+            start: self.first() % CHUNK,
+        })
+    }
+
     /// Calls `f` with the run's cells in every thread-owned arena that has them.
     pub(crate) fn for_each_owned(&self, mut f: impl FnMut(&[AtomicU64])) {
         let start = self.first() % CHUNK;
