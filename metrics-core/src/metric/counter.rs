@@ -2,13 +2,11 @@
 
 use triomphe::Arc;
 
-use once_cell::race::OnceBox;
-use parking_lot::Mutex;
-
 use crate::error::{ExemplarError, ValueError};
 use crate::metric::exemplar::Exemplar;
+use crate::metric::extras::{Extras, ExtrasSlot};
 use crate::metric::family::SeriesHeader;
-use crate::metric::local::CellId;
+use crate::metric::local::OneCell;
 use crate::sync::{AtomicU64, Ordering};
 
 /// A monotonic total, such as requests served or bytes sent.
@@ -36,23 +34,12 @@ pub struct Counter {
 #[derive(Debug)]
 struct CounterCell {
     /// Where integer increments go; `None` only if the process ran out of cells.
-    local: Option<CellId>,
-    /// What few counters use, allocated at first use, so that a plain counter stays small.
-    extras: OnceBox<Extras>,
+    local: Option<OneCell>,
+    /// What few counters use, taken from a slab at first use, so that a plain counter
+    /// carries 4 bytes for it.
+    extras: ExtrasSlot,
     /// What a family keeps with the series (empty outside a family).
     series: SeriesHeader,
-}
-
-#[derive(Debug, Default)]
-struct Extras {
-    /// Integer increments when `local` is `None`.
-    int: AtomicU64,
-    /// The sum of fractional increments, as `f64` bits.
-    float_bits: AtomicU64,
-    /// The integer value at the last reset, subtracted on reads.
-    reset_at: AtomicU64,
-    /// The latest exemplar.
-    exemplar: Mutex<Option<Exemplar>>,
 }
 
 impl Default for Counter {
@@ -63,7 +50,7 @@ impl Default for Counter {
 
 impl CounterCell {
     fn extras(&self) -> &Extras {
-        self.extras.get_or_init(Box::default)
+        self.extras.get_or_init()
     }
 }
 
@@ -77,8 +64,8 @@ impl Counter {
     pub(crate) fn with_header(series: SeriesHeader) -> Counter {
         Counter {
             inner: Arc::new(CounterCell {
-                local: CellId::new(),
-                extras: OnceBox::new(),
+                local: OneCell::new(),
+                extras: ExtrasSlot::default(),
                 series,
             }),
         }
@@ -193,7 +180,7 @@ impl Counter {
     /// Every integer increment ever made, before any reset.
     fn total_int(&self) -> u64 {
         let c = &*self.inner;
-        let local = c.local.as_ref().map_or(0, CellId::sum);
+        let local = c.local.as_ref().map_or(0, OneCell::sum);
         let fallback = c.extras.get().map_or(0, |e| e.int.load(Ordering::Relaxed));
         local.wrapping_add(fallback)
     }

@@ -281,81 +281,15 @@ impl CellId {
         self.len.get() as usize
     }
 
-    /// A fresh cell at zero, or `None` once [`MAX_CELLS`] are in use.
-    pub(crate) fn new() -> Option<CellId> {
-        CellId::run(1)
-    }
-
     /// `len` fresh consecutive cells at zero (`len` at most one chunk), or `None` once the
     /// cells are used up.
+    #[cfg_attr(loom, allow(dead_code))]
     pub(crate) fn run(len: usize) -> Option<CellId> {
         let run = NonZeroU32::new(len as u32).filter(|_| len <= CHUNK)?;
-        let mut ids = IDS.lock();
-        let reused = ids
-            .free
-            .iter_mut()
-            .find(|(l, _)| *l == len)
-            .and_then(|(_, f)| f.pop());
-        if let Some(first) = reused {
-            return Some(CellId {
-                first: first as u32,
-                len: run,
-            });
-        }
-        // Runs do not straddle chunks, so that one lookup finds them all.
-        let mut first = ids.next;
-        if first % CHUNK + len > CHUNK {
-            first = first.next_multiple_of(CHUNK);
-        }
-        if first + len > MAX_CELLS {
-            return None;
-        }
-        ids.next = first + len;
         Some(CellId {
-            first: first as u32,
+            first: reserve(len)? as u32,
             len: run,
         })
-    }
-
-    /// Adds `v` to this thread's copy of the (first) cell.
-    #[inline]
-    pub(crate) fn add(&self, v: u64) {
-        match ARENA
-            .with(Cell::get)
-            .and_then(|arena| arena.peek(self.first()))
-        {
-            Some(cell) => add_owned(cell, v),
-            None => self.add_first_time(v),
-        }
-    }
-
-    /// [`add`](CellId::add) when the thread has no arena yet, writes the shared one, or has
-    /// not touched this cell's chunk: a call in tail position, so that the common path saves
-    /// no registers. `extern "C"` makes it a function that cannot unwind (it has nothing that
-    /// panics), so that callers keep no clean-up code around the call either.
-    #[cold]
-    #[inline(never)]
-    extern "C" fn add_first_time(&self, v: u64) {
-        match owned_arena() {
-            Some(arena) => add_owned(arena.cell(self.first()), v),
-            None => {
-                ARENAS
-                    .shared
-                    .cell(self.first())
-                    .fetch_add(v, Ordering::Relaxed);
-            }
-        }
-    }
-
-    /// The sum of the (first) cell over every arena.
-    pub(crate) fn sum(&self) -> u64 {
-        let mut sum = 0u64;
-        ARENAS.for_each(|arena| {
-            if let Some(cell) = arena.peek(self.first()) {
-                sum = sum.wrapping_add(cell.load(Ordering::Relaxed));
-            }
-        });
-        sum
     }
 
     /// This thread's cells of the run, unless the thread writes the arena shared by threads
@@ -418,20 +352,113 @@ impl OwnedRun {
 
 impl Drop for CellId {
     fn drop(&mut self) {
-        // No handle to the metric is left, so nothing writes these cells any more.
-        let start = self.first() % CHUNK;
+        release(self.first(), self.len());
+    }
+}
+
+/// One cell, a counter's, in four bytes (and so is `Option<OneCell>`): its index plus one.
+/// Zeroed and freed on drop.
+#[derive(Debug)]
+pub(crate) struct OneCell(NonZeroU32);
+
+impl OneCell {
+    /// A fresh cell at zero, or `None` once [`MAX_CELLS`] are in use.
+    pub(crate) fn new() -> Option<OneCell> {
+        // Below `MAX_CELLS`, so one more is neither zero nor past `u32`.
+        NonZeroU32::new(reserve(1)? as u32 + 1).map(OneCell)
+    }
+
+    fn first(&self) -> usize {
+        self.0.get() as usize - 1
+    }
+
+    /// Adds `v` to this thread's copy of the cell.
+    #[inline]
+    pub(crate) fn add(&self, v: u64) {
+        match ARENA
+            .with(Cell::get)
+            .and_then(|arena| arena.peek(self.first()))
+        {
+            Some(cell) => add_owned(cell, v),
+            None => self.add_first_time(v),
+        }
+    }
+
+    /// [`add`](OneCell::add) when the thread has no arena yet, writes the shared one, or has
+    /// not touched this cell's chunk: a call in tail position, so that the common path saves
+    /// no registers. `extern "C"` makes it a function that cannot unwind (it has nothing that
+    /// panics), so that callers keep no clean-up code around the call either.
+    #[cold]
+    #[inline(never)]
+    extern "C" fn add_first_time(&self, v: u64) {
+        match owned_arena() {
+            Some(arena) => add_owned(arena.cell(self.first()), v),
+            None => {
+                ARENAS
+                    .shared
+                    .cell(self.first())
+                    .fetch_add(v, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The sum of the cell over every arena.
+    pub(crate) fn sum(&self) -> u64 {
+        let mut sum = 0u64;
         ARENAS.for_each(|arena| {
-            if let Some(chunk) = arena.peek_chunk(self.first()) {
-                chunk[start..start + self.len()]
-                    .iter()
-                    .for_each(|c| c.store(0, Ordering::Relaxed));
+            if let Some(cell) = arena.peek(self.first()) {
+                sum = sum.wrapping_add(cell.load(Ordering::Relaxed));
             }
         });
-        let mut ids = IDS.lock();
-        match ids.free.iter_mut().find(|(l, _)| *l == self.len()) {
-            Some((_, free)) => free.push(self.first()),
-            None => ids.free.push((self.len(), vec![self.first()])),
+        sum
+    }
+}
+
+impl Drop for OneCell {
+    fn drop(&mut self) {
+        release(self.first(), 1);
+    }
+}
+
+/// The first of `len` consecutive free cells inside one chunk, or `None` once the cells are
+/// used up.
+fn reserve(len: usize) -> Option<usize> {
+    let mut ids = IDS.lock();
+    let reused = ids
+        .free
+        .iter_mut()
+        .find(|(l, _)| *l == len)
+        .and_then(|(_, f)| f.pop());
+    if reused.is_some() {
+        return reused;
+    }
+    // Runs do not straddle chunks, so that one lookup finds them all.
+    let mut first = ids.next;
+    if first % CHUNK + len > CHUNK {
+        first = first.next_multiple_of(CHUNK);
+    }
+    if first + len > MAX_CELLS {
+        return None;
+    }
+    ids.next = first + len;
+    Some(first)
+}
+
+/// Zeroes cells `first..first + len` in every arena and frees them. Their owner is gone, so
+/// nothing writes them any more.
+fn release(first: usize, len: usize) {
+    let start = first % CHUNK;
+    ARENAS.for_each(|arena| {
+        if let Some(chunk) = arena.peek_chunk(first) {
+            chunk[start..start + len]
+                .iter()
+                .for_each(|c| c.store(0, Ordering::Relaxed));
         }
+    });
+    let mut ids = IDS.lock();
+    match ids.free.iter_mut().find(|(l, _)| *l == len) {
+        Some((_, free)) => free.push(first),
+        None => ids.free.push((len, vec![first])),
     }
 }
 
@@ -453,7 +480,7 @@ mod tests {
 
     #[test]
     fn sums_over_threads_that_come_and_go() {
-        let cell = std::sync::Arc::new(CellId::new().unwrap());
+        let cell = std::sync::Arc::new(OneCell::new().unwrap());
         for round in 0..3 {
             let handles: Vec<_> = (0..4)
                 .map(|_| {
@@ -468,13 +495,13 @@ mod tests {
 
     #[test]
     fn a_freed_cell_comes_back_at_zero() {
-        let cell = CellId::new().unwrap();
+        let cell = OneCell::new().unwrap();
         cell.add(41);
-        let id = cell.first;
+        let id = cell.first();
         drop(cell);
         // Ids are reused most-recently-freed first; other tests may take it in between.
-        let again = CellId::new().unwrap();
-        if again.first == id {
+        let again = OneCell::new().unwrap();
+        if again.first() == id {
             assert_eq!(again.sum(), 0);
         }
         again.add(1);

@@ -2,6 +2,7 @@
 
 pub(crate) mod counter;
 pub(crate) mod exemplar;
+pub(crate) mod extras;
 pub(crate) mod family;
 pub(crate) mod gauge;
 pub(crate) mod histogram;
