@@ -12,7 +12,11 @@
 //!   the most threads alive at once; past [`MAX_ARENAS`], threads share one arena written with
 //!   atomic adds (still correct, as fast as a plain atomic).
 //! - A [`CellId`] is a run of cell indexes, valid in every arena. Dropping it zeroes the cells
-//!   in every arena (no handle, so no writer, remains) and returns the run for reuse.
+//!   in every arena (no handle, so no writer, remains) and returns the run for reuse. A
+//!   counter's run is always one cell, held as a [`OneCell`] in 4 bytes.
+//! - A counter's update names its cell's address as one register (see [`in_register`]): on
+//!   the CPUs we measure on, that is what lets back-to-back increments skip the wait for the
+//!   store buffer. Everything but the common case is one out-of-line call, made last.
 
 use std::cell::Cell;
 use std::num::NonZeroU32;
