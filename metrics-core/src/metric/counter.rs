@@ -91,7 +91,7 @@ impl Counter {
     }
 
     /// The process ran out of thread-owned cells: a shared atomic instead. (Out of line and
-    /// unable to unwind, as `CellId`'s own slow path, so that `inc` stays small.)
+    /// unable to unwind, as `OneCell`'s own slow path, so that `inc` stays small.)
     #[cold]
     #[inline(never)]
     extern "C" fn add_without_cell(&self, v: u64) {

@@ -344,22 +344,19 @@ impl Histogram {
         };
         #[cfg(loom)]
         let local = None;
+        let native = buckets
+            .native_buckets()
+            .cloned()
+            .map(|n| Box::new(Native::new(n)));
         Histogram {
             inner: triomphe::Arc::new(HistogramCells {
                 local,
-                detour: AtomicU8::new(if buckets.native_buckets().is_some() {
-                    NATIVE
-                } else {
-                    0
-                }),
+                detour: AtomicU8::new(if native.is_some() { NATIVE } else { 0 }),
                 count_and_hot: AtomicU64::new(0),
                 cells,
                 collecting: Mutex::new(Scratch::default()),
                 exemplars: OnceLock::new(),
-                native: buckets
-                    .native_buckets()
-                    .cloned()
-                    .map(|n| Box::new(Native::new(n))),
+                native,
                 native_only,
                 buckets,
                 series,

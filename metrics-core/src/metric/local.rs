@@ -106,8 +106,8 @@ fn add_owned(cell: &AtomicU64, v: u64) {
 /// when the instruction names the address as a register (plus a constant); when it names a
 /// base plus a scaled index, which is what the compiler would fold our `chunk + 8 × index`
 /// into, it waits for the store to travel through the store buffer: about 7 cycles per
-/// `inc` (`core_floor` shows both: 2.4 ns against 0.66 ns). Other processors see one more
-/// `add`.
+/// `inc` (`core_floor` shows both: 2.39 ns against 1.0-1.15 ns). Other processors see one
+/// more `add`.
 #[inline(always)]
 fn in_register(cell: &AtomicU64) -> &AtomicU64 {
     #[cfg(target_arch = "x86_64")]
