@@ -40,6 +40,9 @@ type Chunk = Box<[AtomicU64; CHUNK]>;
 /// One thread's cells, allocated a chunk (8 KiB) at a time as ids are touched. One level of
 /// chunks (16 KiB of pointers per arena) rather than a tree: every update walks it, and a
 /// level less is a load and a branch less on every `inc`.
+// `repr(C)`, chunks first: a chunk is then found at the arena's address plus an index, an
+// addition less on every update.
+#[repr(C)]
 struct Arena {
     chunks: [OnceLock<Chunk>; CHUNKS],
     /// The arena's place among [`Arenas::all`]: a small number that names the leasing thread
@@ -47,6 +50,12 @@ struct Arena {
     /// atomic adds).
     slot: Option<usize>,
 }
+
+/// What a thread without an arena of its own looks in: no chunk is ever made in it.
+static NO_ARENA: Arena = Arena {
+    chunks: [const { OnceLock::new() }; CHUNKS],
+    slot: None,
+};
 
 impl Arena {
     fn new(slot: Option<usize>) -> &'static Arena {
@@ -175,9 +184,10 @@ impl Arenas {
 
 thread_local! {
     /// The arena the calling thread owns: a `const` thread-local without destructor, the
-    /// cheapest kind to reach. `None` until the first update, and for threads that write the
-    /// shared arena (so that the common path need not ask which kind it has).
-    static ARENA: Cell<Option<&'static Arena>> = const { Cell::new(None) };
+    /// cheapest kind to reach. [`NO_ARENA`] until the first update, and for threads that
+    /// write the shared arena, so that the common path neither asks which kind it has nor
+    /// whether there is one: `NO_ARENA` has no chunks, so its lookups miss.
+    static ARENA: Cell<&'static Arena> = const { Cell::new(&NO_ARENA) };
     /// Set once the thread writes the shared arena: past [`MAX_ARENAS`], or being torn down.
     static SHARES: Cell<bool> = const { Cell::new(false) };
     /// The owned arena's slot (see [`thread_slot`]), `NO_SLOT` while there is none: kept
@@ -194,7 +204,8 @@ impl Drop for Lease {
         // Whatever the thread's remaining destructors count goes to the shared arena.
         let _ = SHARES.try_with(|s| s.set(true));
         SLOT.with(|s| s.set(NO_SLOT));
-        if let Some(arena) = ARENA.with(Cell::take) {
+        let arena = ARENA.with(|a| a.replace(&NO_ARENA));
+        if !std::ptr::eq(arena, &NO_ARENA) {
             ARENAS.idle.lock().push(arena);
         }
     }
@@ -204,9 +215,11 @@ impl Drop for Lease {
 /// the shared arena.
 #[inline(always)]
 fn owned_arena() -> Option<&'static Arena> {
-    match ARENA.with(Cell::get) {
-        Some(arena) => Some(arena),
-        None => lease(),
+    let arena = ARENA.with(Cell::get);
+    if std::ptr::eq(arena, &NO_ARENA) {
+        lease()
+    } else {
+        Some(arena)
     }
 }
 
@@ -250,14 +263,15 @@ fn lease() -> Option<&'static Arena> {
         SHARES.with(|s| s.set(true));
         return None;
     };
-    ARENA.with(|a| a.set(Some(arena)));
+    ARENA.with(|a| a.set(arena));
     SLOT.with(|s| s.set(slot));
     Some(arena)
 }
 
-/// Cell ids: the next never-used one, and freed runs by length.
+/// Cell ids: the next never-used one, and freed runs by length. Id 0 is never handed out, so
+/// that a [`OneCell`] holds its id as it is.
 static IDS: Mutex<Ids> = Mutex::new(Ids {
-    next: 0,
+    next: 1,
     free: Vec::new(),
 });
 
@@ -319,8 +333,9 @@ impl CellId {
     /// [`owned_run`](CellId::owned_run) if the thread already owns an arena that holds the
     /// run's chunk: nothing to lease or allocate, so no call on the way.
     #[inline(always)]
+    #[cfg_attr(loom, allow(dead_code))]
     pub(crate) fn touched_run(&self) -> Option<OwnedRun> {
-        let chunk = ARENA.with(Cell::get)?.peek_chunk(self.first())?;
+        let chunk = ARENA.with(Cell::get).peek_chunk(self.first())?;
         Some(OwnedRun {
             chunk,
             start: self.first() % CHUNK,
@@ -360,7 +375,7 @@ impl Drop for CellId {
     }
 }
 
-/// One cell, a counter's, in four bytes (and so is `Option<OneCell>`): its index plus one.
+/// One cell, a counter's, in four bytes (and so is `Option<OneCell>`): its id, never 0.
 /// Zeroed and freed on drop.
 #[derive(Debug)]
 pub(crate) struct OneCell(NonZeroU32);
@@ -368,21 +383,18 @@ pub(crate) struct OneCell(NonZeroU32);
 impl OneCell {
     /// A fresh cell at zero, or `None` once [`MAX_CELLS`] are in use.
     pub(crate) fn new() -> Option<OneCell> {
-        // Below `MAX_CELLS`, so one more is neither zero nor past `u32`.
-        NonZeroU32::new(reserve(1)? as u32 + 1).map(OneCell)
+        // Below `MAX_CELLS`, so within `u32`; never 0 (see `IDS`).
+        NonZeroU32::new(reserve(1)? as u32).map(OneCell)
     }
 
     fn first(&self) -> usize {
-        self.0.get() as usize - 1
+        self.0.get() as usize
     }
 
     /// Adds `v` to this thread's copy of the cell.
     #[inline]
     pub(crate) fn add(&self, v: u64) {
-        match ARENA
-            .with(Cell::get)
-            .and_then(|arena| arena.peek(self.first()))
-        {
+        match ARENA.with(Cell::get).peek(self.first()) {
             Some(cell) => add_owned(cell, v),
             None => self.add_first_time(v),
         }
