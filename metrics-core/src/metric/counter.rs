@@ -54,6 +54,14 @@ impl CounterCell {
     }
 }
 
+/// The process ran out of thread-owned cells: a shared atomic instead. (Out of line and
+/// unable to unwind, as `OneCell`'s own slow path, so that `inc` stays small.)
+#[cold]
+#[inline(never)]
+extern "C" fn add_without_cell(cell: &CounterCell, v: u64) {
+    cell.extras().int.fetch_add(v, Ordering::Relaxed);
+}
+
 impl Counter {
     /// A counter at zero, not registered anywhere (see `Registry::counter` for that).
     pub fn new() -> Counter {
@@ -86,16 +94,8 @@ impl Counter {
     pub fn inc_by(&self, v: u64) {
         match &self.inner.local {
             Some(cell) => cell.add(v),
-            None => self.add_without_cell(v),
+            None => add_without_cell(&self.inner, v),
         }
-    }
-
-    /// The process ran out of thread-owned cells: a shared atomic instead. (Out of line and
-    /// unable to unwind, as `OneCell`'s own slow path, so that `inc` stays small.)
-    #[cold]
-    #[inline(never)]
-    extern "C" fn add_without_cell(&self, v: u64) {
-        self.inner.extras().int.fetch_add(v, Ordering::Relaxed);
     }
 
     /// Adds a fractional amount, such as seconds of CPU time.
