@@ -22,6 +22,7 @@ use std::cell::Cell;
 use std::num::NonZeroU32;
 use std::sync::{LazyLock, OnceLock};
 
+use crossbeam_utils::atomic::AtomicCell;
 use parking_lot::Mutex;
 
 // Not `crate::sync`: each cell has one writer, there is no interleaving for loom to explore.
@@ -35,7 +36,12 @@ pub(crate) const MAX_CELLS: usize = CHUNK * CHUNKS;
 const MAX_ARENAS: usize = 1024;
 
 /// Fixed-size arrays indexed with masks: no bounds checks, thin pointers.
-type Chunk = Box<[AtomicU64; CHUNK]>;
+type Chunk = [AtomicU64; CHUNK];
+
+/// Where an arena keeps a chunk's address once it is made: one word, read with one load (a
+/// `OnceLock` would add a state word, and a second load and branch to every update). Chunks
+/// are never freed, as arenas are not.
+type ChunkSlot = AtomicCell<Option<&'static Chunk>>;
 
 /// One thread's cells, allocated a chunk (8 KiB) at a time as ids are touched. One level of
 /// chunks (16 KiB of pointers per arena) rather than a tree: every update walks it, and a
@@ -44,7 +50,7 @@ type Chunk = Box<[AtomicU64; CHUNK]>;
 // addition less on every update.
 #[repr(C)]
 struct Arena {
-    chunks: [OnceLock<Chunk>; CHUNKS],
+    chunks: [ChunkSlot; CHUNKS],
     /// The arena's place among [`Arenas::all`]: a small number that names the leasing thread
     /// (see [`thread_slot`]); `None` for the shared arena, which several threads write (with
     /// atomic adds).
@@ -53,14 +59,14 @@ struct Arena {
 
 /// What a thread without an arena of its own looks in: no chunk is ever made in it.
 static NO_ARENA: Arena = Arena {
-    chunks: [const { OnceLock::new() }; CHUNKS],
+    chunks: [const { AtomicCell::new(None) }; CHUNKS],
     slot: None,
 };
 
 impl Arena {
     fn new(slot: Option<usize>) -> &'static Arena {
         Box::leak(Box::new(Arena {
-            chunks: [const { OnceLock::new() }; CHUNKS],
+            chunks: [const { AtomicCell::new(None) }; CHUNKS],
             slot,
         }))
     }
@@ -69,29 +75,49 @@ impl Arena {
         self.slot.is_none()
     }
 
+    fn chunk_slot(&self, id: usize) -> &ChunkSlot {
+        &self.chunks[(id / CHUNK) % CHUNKS]
+    }
+
     /// The chunk holding cell `id`, allocated on first use.
-    #[inline(always)]
-    fn chunk(&self, id: usize) -> &[AtomicU64; CHUNK] {
-        self.chunks[(id / CHUNK) % CHUNKS]
-            .get_or_init(|| Box::new([const { AtomicU64::new(0) }; CHUNK]))
+    #[inline]
+    fn chunk(&self, id: usize) -> &'static Chunk {
+        match self.peek_chunk(id) {
+            Some(chunk) => chunk,
+            None => self.make_chunk(id),
+        }
+    }
+
+    /// Allocates the chunk holding cell `id`, unless a racing thread (of the shared arena)
+    /// did: chunks are made under one lock, taken once per chunk and arena.
+    #[cold]
+    #[inline(never)]
+    fn make_chunk(&self, id: usize) -> &'static Chunk {
+        static MAKING: Mutex<()> = Mutex::new(());
+        let _making = MAKING.lock();
+        let slot = self.chunk_slot(id);
+        if let Some(chunk) = slot.load() {
+            return chunk;
+        }
+        let chunk = Box::leak(Box::new([const { AtomicU64::new(0) }; CHUNK]));
+        slot.store(Some(chunk));
+        chunk
     }
 
     #[inline(always)]
-    fn cell(&self, id: usize) -> &AtomicU64 {
+    fn cell(&self, id: usize) -> &'static AtomicU64 {
         &self.chunk(id)[id % CHUNK]
     }
 
     /// The chunk holding cell `id`, if this arena ever touched it.
-    #[inline]
-    fn peek_chunk(&self, id: usize) -> Option<&[AtomicU64; CHUNK]> {
-        self.chunks[(id / CHUNK) % CHUNKS]
-            .get()
-            .map(|chunk| &**chunk)
+    #[inline(always)]
+    fn peek_chunk(&self, id: usize) -> Option<&'static Chunk> {
+        self.chunk_slot(id).load()
     }
 
     /// The cell if this arena ever touched its chunk.
-    #[inline]
-    fn peek(&self, id: usize) -> Option<&AtomicU64> {
+    #[inline(always)]
+    fn peek(&self, id: usize) -> Option<&'static AtomicU64> {
         Some(&self.peek_chunk(id)?[id % CHUNK])
     }
 }
