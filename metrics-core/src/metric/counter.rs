@@ -33,8 +33,9 @@ pub struct Counter {
 
 #[derive(Debug)]
 struct CounterCell {
-    /// Where integer increments go; `None` only if the process ran out of cells.
-    local: Option<OneCell>,
+    /// Where integer increments go (unless the process ran out of cells: then the extras'
+    /// shared atomic).
+    local: OneCell,
     /// What few counters use, taken from a slab at first use, so that a plain counter
     /// carries 4 bytes for it.
     extras: ExtrasSlot,
@@ -54,12 +55,18 @@ impl CounterCell {
     }
 }
 
-/// The process ran out of thread-owned cells: a shared atomic instead. (Out of line and
-/// unable to unwind, as `OneCell`'s own slow path, so that `inc` stays small.)
+/// An increment the thread's cells cannot take at once: the first into the cell's chunk
+/// (see `OneCell::add_first_time`), or one past the process' supply of cells, which goes to a
+/// shared atomic instead. A call in tail position, so that the common path saves no
+/// registers; `extern "C"` makes it a function that cannot unwind (nothing in it panics), so
+/// that callers keep no clean-up code around the call either. It takes the heap cell, not
+/// `&Counter`, so that no caller's stack address escapes into it.
 #[cold]
 #[inline(never)]
-extern "C" fn add_without_cell(cell: &CounterCell, v: u64) {
-    cell.extras().int.fetch_add(v, Ordering::Relaxed);
+extern "C" fn add_first_time(cell: &CounterCell, v: u64) {
+    if !cell.local.add_first_time(v) {
+        cell.extras().int.fetch_add(v, Ordering::Relaxed);
+    }
 }
 
 impl Counter {
@@ -92,9 +99,8 @@ impl Counter {
     /// Adds `v`.
     #[inline]
     pub fn inc_by(&self, v: u64) {
-        match &self.inner.local {
-            Some(cell) => cell.add(v),
-            None => add_without_cell(&self.inner, v),
+        if !self.inner.local.add_touched(v) {
+            add_first_time(&self.inner, v);
         }
     }
 
@@ -180,7 +186,7 @@ impl Counter {
     /// Every integer increment ever made, before any reset.
     fn total_int(&self) -> u64 {
         let c = &*self.inner;
-        let local = c.local.as_ref().map_or(0, OneCell::sum);
+        let local = c.local.sum();
         let fallback = c.extras.get().map_or(0, |e| e.int.load(Ordering::Relaxed));
         local.wrapping_add(fallback)
     }

@@ -401,38 +401,57 @@ impl Drop for CellId {
     }
 }
 
-/// One cell, a counter's, in four bytes (and so is `Option<OneCell>`): its id, never 0.
-/// Zeroed and freed on drop.
+/// One cell, a counter's, in four bytes: its id, never 0. Zeroed and freed on drop.
+///
+/// Once the cells run out, a new `OneCell` holds [`NO_CELL`], which lies in a chunk no arena
+/// ever makes: its updates miss like those of a cell whose chunk is not made yet, and the
+/// cold path that follows tells the caller. So the common path has no case of its own for it.
 #[derive(Debug)]
 pub(crate) struct OneCell(NonZeroU32);
 
+/// The id of every [`OneCell`] made once the cells ran out: in the last chunk, which
+/// [`reserve`] never hands out.
+const NO_CELL: NonZeroU32 = match NonZeroU32::new((MAX_CELLS - 1) as u32) {
+    Some(id) => id,
+    None => unreachable!(),
+};
+
 impl OneCell {
-    /// A fresh cell at zero, or `None` once [`MAX_CELLS`] are in use.
-    pub(crate) fn new() -> Option<OneCell> {
+    /// A fresh cell at zero, or [`NO_CELL`] once the cells are used up.
+    pub(crate) fn new() -> OneCell {
         // Below `MAX_CELLS`, so within `u32`; never 0 (see `IDS`).
-        NonZeroU32::new(reserve(1)? as u32).map(OneCell)
+        OneCell(
+            reserve(1)
+                .and_then(|id| NonZeroU32::new(id as u32))
+                .unwrap_or(NO_CELL),
+        )
     }
 
     fn first(&self) -> usize {
         self.0.get() as usize
     }
 
-    /// Adds `v` to this thread's copy of the cell.
-    #[inline]
-    pub(crate) fn add(&self, v: u64) {
+    /// Adds `v` to this thread's copy of the cell if the thread touched its chunk before:
+    /// the common case, with no call. Otherwise returns `false`, and the caller goes on (out
+    /// of line) with [`add_first_time`](OneCell::add_first_time).
+    #[inline(always)]
+    pub(crate) fn add_touched(&self, v: u64) -> bool {
         match ARENA.with(Cell::get).peek(self.first()) {
-            Some(cell) => add_owned(cell, v),
-            None => self.add_first_time(v),
+            Some(cell) => {
+                add_owned(cell, v);
+                true
+            }
+            None => false,
         }
     }
 
-    /// [`add`](OneCell::add) when the thread has no arena yet, writes the shared one, or has
-    /// not touched this cell's chunk: a call in tail position, so that the common path saves
-    /// no registers. `extern "C"` makes it a function that cannot unwind (it has nothing that
-    /// panics), so that callers keep no clean-up code around the call either.
-    #[cold]
-    #[inline(never)]
-    extern "C" fn add_first_time(&self, v: u64) {
+    /// [`add_touched`](OneCell::add_touched)'s other case: the thread has no arena yet,
+    /// writes the shared one, or has not touched this cell's chunk. Returns `false`, having
+    /// added nothing, for a [`NO_CELL`].
+    pub(crate) fn add_first_time(&self, v: u64) -> bool {
+        if self.0 == NO_CELL {
+            return false;
+        }
         match owned_arena() {
             Some(arena) => add_owned(arena.cell(self.first()), v),
             None => {
@@ -442,6 +461,7 @@ impl OneCell {
                     .fetch_add(v, Ordering::Relaxed);
             }
         }
+        true
     }
 
     /// The sum of the cell over every arena.
@@ -458,7 +478,9 @@ impl OneCell {
 
 impl Drop for OneCell {
     fn drop(&mut self) {
-        release(self.first(), 1);
+        if self.0 != NO_CELL {
+            release(self.first(), 1);
+        }
     }
 }
 
@@ -479,7 +501,8 @@ fn reserve(len: usize) -> Option<usize> {
     if first % CHUNK + len > CHUNK {
         first = first.next_multiple_of(CHUNK);
     }
-    if first + len > MAX_CELLS {
+    // The last chunk is never handed out: `NO_CELL` lies in it.
+    if first + len > MAX_CELLS - CHUNK {
         return None;
     }
     ids.next = first + len;
@@ -508,6 +531,10 @@ fn release(first: usize, len: usize) {
 mod tests {
     use super::*;
 
+    fn add(cell: &OneCell, v: u64) {
+        assert!(cell.add_touched(v) || cell.add_first_time(v));
+    }
+
     #[test]
     fn in_register_is_the_same_cell() {
         let cells: Vec<AtomicU64> = (0..4).map(AtomicU64::new).collect();
@@ -522,12 +549,12 @@ mod tests {
 
     #[test]
     fn sums_over_threads_that_come_and_go() {
-        let cell = std::sync::Arc::new(OneCell::new().unwrap());
+        let cell = std::sync::Arc::new(OneCell::new());
         for round in 0..3 {
             let handles: Vec<_> = (0..4)
                 .map(|_| {
                     let cell = cell.clone();
-                    std::thread::spawn(move || (0..1000).for_each(|_| cell.add(1)))
+                    std::thread::spawn(move || (0..1000).for_each(|_| add(&cell, 1)))
                 })
                 .collect();
             handles.into_iter().for_each(|h| h.join().unwrap());
@@ -537,16 +564,16 @@ mod tests {
 
     #[test]
     fn a_freed_cell_comes_back_at_zero() {
-        let cell = OneCell::new().unwrap();
-        cell.add(41);
+        let cell = OneCell::new();
+        add(&cell, 41);
         let id = cell.first();
         drop(cell);
         // Ids are reused most-recently-freed first; other tests may take it in between.
-        let again = OneCell::new().unwrap();
+        let again = OneCell::new();
         if again.first() == id {
             assert_eq!(again.sum(), 0);
         }
-        again.add(1);
+        add(&again, 1);
         assert_eq!(again.sum(), 1);
     }
 }
