@@ -1201,8 +1201,8 @@ mod loom_tests {
     use crate::{Family, Gauge, Opts, Registry};
 
     /// One thread brings a dense series to life while another removes it and brings it back:
-    /// however they interleave, the family's count of live series ends as its slot says. (Gauges: a
-    /// counter's thread cells are not modelled, and the protocol is the family's.)
+    /// however they interleave, the family's count of live series ends as its slot says.
+    /// (Gauges: a counter's thread cells are not modelled, and the protocol is the family's.)
     #[test]
     fn dense_revival_and_removal_keep_the_count() {
         loom::model(|| {
