@@ -37,11 +37,12 @@ use crate::label::{
     pair_openings, plain_values_match, push_pairs, push_value, CacheKey, DynLabels, LabelSet,
     ValueHashSeed, ValueHasher, ValuesMatcher,
 };
+use crate::metric::dense::DenseSlot;
 use crate::metric::exemplar::unix_ms;
 use crate::metric::series_cache::{Pinned, SeriesCaches};
 use crate::metric::values::{reserve_a_quarter, ValueTable};
 use crate::metric::Metric;
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
 /// Label sets of at most this many combinations make dense families.
 const MAX_DENSE: usize = 1 << 16;
@@ -112,11 +113,13 @@ impl<L, M: Metric> fmt::Debug for Family<L, M> {
 pub(crate) struct FamilyCells<L, M: Metric> {
     spec: FamilySpec,
     config: M::Config,
-    /// One slot per label set when the family is dense, else empty.
-    dense: Box<[OnceLock<DenseSeries<M>>]>,
+    /// One slot per label set when the family is dense, else empty. A series is made on first
+    /// use and kept for good, so that borrows of it stay valid: removing it retires it (and
+    /// zeroes it), and its next use brings it back.
+    dense: Box<[DenseSlot<M>]>,
     /// The label values of each dense slot, escaped and each closed by a `"` (see
-    /// [`push_value`]); apart from the series, so that the slots the lookup reads are three
-    /// words, not six.
+    /// [`push_value`]); apart from the series, so that a slot the lookup reads is two words,
+    /// not five.
     dense_values: Box<[OnceLock<Box<str>>]>,
     sparse: Sparse<M>,
     /// Per-thread caches in front of `sparse`.
@@ -127,34 +130,6 @@ pub(crate) struct FamilyCells<L, M: Metric> {
     /// Live series of the dense array, held to the limit like the sparse table's.
     dense_live: AtomicUsize,
     _labels: PhantomData<fn(&L)>,
-}
-
-/// A dense family's series, made on first use and kept for good, so that borrows of it stay
-/// valid: removing it marks it retired (and zeroes it), and its next use brings it back.
-struct DenseSeries<M> {
-    metric: M,
-    /// Beside the metric, not in its header, so that the lookup reads it from the slot while
-    /// it reads the metric's address (the header would be a load after that one: measured
-    /// 0.07 ns more per lookup).
-    retired: AtomicBool,
-}
-
-impl<M> DenseSeries<M> {
-    #[inline(always)]
-    fn removed(&self) -> bool {
-        self.retired.load(Ordering::Relaxed)
-    }
-
-    /// Marks the series removed; returns whether it was live.
-    fn retire(&self) -> bool {
-        !self.retired.swap(true, Ordering::Relaxed)
-    }
-
-    /// Brings the series back; returns whether it was removed (and so this call brought it
-    /// back).
-    fn revive(&self) -> bool {
-        self.retired.swap(false, Ordering::Relaxed)
-    }
 }
 
 /// What every metric keeps with it besides its value, in two words of its own allocation:
@@ -392,7 +367,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
             inner: Arc::new(FamilyCells {
                 spec,
                 config,
-                dense: (0..dense_len).map(|_| OnceLock::new()).collect(),
+                dense: (0..dense_len).map(|_| DenseSlot::new()).collect(),
                 dense_values: (0..dense_len).map(|_| OnceLock::new()).collect(),
                 sparse: Sparse::new(arity),
                 cache: SeriesCaches::new(!Self::DENSE),
@@ -603,11 +578,7 @@ impl<L, M: Metric> FamilyCells<L, M> {
     /// The dense series at `index` if it is made and not removed: the common case.
     #[inline(always)]
     fn live_dense(&self, index: usize) -> Option<&M> {
-        self.dense
-            .get(index)?
-            .get()
-            .filter(|series| !series.removed())
-            .map(|series| &series.metric)
+        self.dense.get(index)?.live()
     }
 
     /// First use of a dense slot, or use after its removal: counted against the limit. A
@@ -624,32 +595,32 @@ impl<L, M: Metric> FamilyCells<L, M> {
         else {
             return self.full();
         };
-        let series = match slot.get() {
-            Some(series) => series,
+        let (metric, live) = match slot.made() {
+            Some(made) => made,
             // Full: nothing to make.
             None if self.dense_live.load(Ordering::Relaxed) >= self.spec.limit => {
                 return self.full()
             }
-            None => slot.get_or_init(|| {
-                // Set before the series is published, so that whoever sees one sees both.
-                let _ = values.set(self.values(visit).into_boxed_str());
-                DenseSeries {
-                    metric: M::in_family(&self.config, SeriesHeader::detached()),
-                    retired: AtomicBool::new(true),
-                }
-            }),
+            None => {
+                let metric = slot.get_or_make(|| {
+                    // Set before the series is published, so that whoever sees one sees both.
+                    let _ = values.set(self.values(visit).into_boxed_str());
+                    M::in_family(&self.config, SeriesHeader::detached())
+                });
+                (metric, false)
+            }
         };
-        if series.removed() {
+        if !live {
             if self.dense_live.fetch_add(1, Ordering::Relaxed) >= self.spec.limit {
                 self.dense_live.fetch_sub(1, Ordering::Relaxed);
                 return self.full();
             }
-            if !series.revive() {
+            if !slot.revive() {
                 // Another thread brought it to life first.
                 self.dense_live.fetch_sub(1, Ordering::Relaxed);
             }
         }
-        Ok(&series.metric)
+        Ok(metric)
     }
 
     /// [`touch_dense`](FamilyCells::touch_dense) for [`Family::get`]: a refused label set
@@ -663,14 +634,17 @@ impl<L, M: Metric> FamilyCells<L, M> {
 
     /// Retires the dense series at `index` and zeroes it; returns whether it was live.
     fn remove_dense(&self, index: usize) -> bool {
-        let Some(series) = self.dense.get(index).and_then(OnceLock::get) else {
+        let Some(slot) = self.dense.get(index) else {
             return false;
         };
-        let was_live = series.retire();
+        let Some((metric, _)) = slot.made() else {
+            return false;
+        };
+        let was_live = slot.retire();
         if was_live {
             self.dense_live.fetch_sub(1, Ordering::Relaxed);
         }
-        series.metric.reset();
+        metric.reset();
         was_live
     }
 
@@ -823,10 +797,8 @@ impl<L, M: Metric> FamilyCells<L, M> {
             encoder,
         };
         for (slot, values) in self.dense.iter().zip(self.dense_values.iter()) {
-            if let (Some(series), Some(values)) = (slot.get(), values.get()) {
-                if !series.removed() {
-                    out.write_block(&series.metric, values, !values.contains('\\'));
-                }
+            if let (Some((metric, true)), Some(values)) = (slot.made(), values.get()) {
+                out.write_block(metric, values, !values.contains('\\'));
             }
         }
         self.sparse.encode(&mut out, self.spec.expire_after);

@@ -1,6 +1,7 @@
 //! The metric kinds and what a family needs of them.
 
 pub(crate) mod counter;
+pub(crate) mod dense;
 pub(crate) mod exemplar;
 pub(crate) mod extras;
 pub(crate) mod family;
