@@ -401,7 +401,8 @@ impl Drop for CellId {
     }
 }
 
-/// One cell, a counter's, in four bytes: its id, never 0. Zeroed and freed on drop.
+/// One cell, a counter's, in four bytes: its id, never 0, with the chunk's number in the top
+/// bits (see [`pack`]). Zeroed and freed on drop.
 ///
 /// Once the cells run out, a new `OneCell` holds [`NO_CELL`], which lies in a chunk no arena
 /// ever makes: its updates miss like those of a cell whose chunk is not made yet, and the
@@ -409,26 +410,49 @@ impl Drop for CellId {
 #[derive(Debug)]
 pub(crate) struct OneCell(NonZeroU32);
 
-/// The id of every [`OneCell`] made once the cells ran out: in the last chunk, which
-/// [`reserve`] never hands out.
-const NO_CELL: NonZeroU32 = match NonZeroU32::new((MAX_CELLS - 1) as u32) {
+/// What every [`OneCell`] made once the cells ran out holds: the last id, packed, in the last
+/// chunk, which [`reserve`] never hands out.
+const NO_CELL: NonZeroU32 = match NonZeroU32::new(pack(MAX_CELLS - 1)) {
     Some(id) => id,
     None => unreachable!(),
 };
 
+/// Where a [`OneCell`] keeps its chunk's number: the top bits of its `u32`, as many as
+/// `CHUNKS` needs.
+const CHUNK_SHIFT: u32 = u32::BITS - CHUNKS.trailing_zeros();
+const _: () = assert!(CHUNKS.is_power_of_two() && CHUNK <= 1 << CHUNK_SHIFT);
+
+/// Cell `id` as a [`OneCell`] holds it: its chunk's number shifted to the top bits, where the
+/// update finds it with one shift, bounded by the chunk table's length without a mask. 0 only
+/// for id 0, which is never handed out (see `IDS`).
+const fn pack(id: usize) -> u32 {
+    (((id / CHUNK) << CHUNK_SHIFT) | (id % CHUNK)) as u32
+}
+
 impl OneCell {
     /// A fresh cell at zero, or [`NO_CELL`] once the cells are used up.
     pub(crate) fn new() -> OneCell {
-        // Below `MAX_CELLS`, so within `u32`; never 0 (see `IDS`).
         OneCell(
             reserve(1)
-                .and_then(|id| NonZeroU32::new(id as u32))
+                .and_then(|id| NonZeroU32::new(pack(id)))
                 .unwrap_or(NO_CELL),
         )
     }
 
+    /// The chunk's number, below `CHUNKS` by the width of the shift.
+    #[inline(always)]
+    fn chunk(&self) -> usize {
+        (self.0.get() >> CHUNK_SHIFT) as usize
+    }
+
+    /// The cell's place in its chunk.
+    #[inline(always)]
+    fn in_chunk(&self) -> usize {
+        self.0.get() as usize % CHUNK
+    }
+
     fn first(&self) -> usize {
-        self.0.get() as usize
+        self.chunk() * CHUNK + self.in_chunk()
     }
 
     /// Adds `v` to this thread's copy of the cell if the thread touched its chunk before:
@@ -436,9 +460,9 @@ impl OneCell {
     /// of line) with [`add_first_time`](OneCell::add_first_time).
     #[inline(always)]
     pub(crate) fn add_touched(&self, v: u64) -> bool {
-        match ARENA.with(Cell::get).peek(self.first()) {
-            Some(cell) => {
-                add_owned(cell, v);
+        match ARENA.with(Cell::get).chunks[self.chunk()].load() {
+            Some(chunk) => {
+                add_owned(&chunk[self.in_chunk()], v);
                 true
             }
             None => false,
@@ -545,6 +569,23 @@ mod tests {
         }
         let values: Vec<u64> = cells.iter().map(|c| c.load(Ordering::Relaxed)).collect();
         assert_eq!(values, [10, 11, 12, 13]);
+    }
+
+    #[test]
+    fn a_packed_id_keeps_its_chunk_and_cell() {
+        for id in [
+            1,
+            CHUNK - 1,
+            CHUNK,
+            CHUNK + 5,
+            700 * CHUNK + 3,
+            MAX_CELLS - 1,
+        ] {
+            // Not a reserved id: never dropped, so that nothing frees it.
+            let cell = std::mem::ManuallyDrop::new(OneCell(NonZeroU32::new(pack(id)).unwrap()));
+            assert_eq!((cell.first(), cell.chunk()), (id, id / CHUNK));
+        }
+        assert_eq!(OneCell(NO_CELL).chunk(), CHUNKS - 1);
     }
 
     #[test]
