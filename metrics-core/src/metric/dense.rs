@@ -29,12 +29,9 @@ pub(crate) struct DenseSlot<M> {
 // SAFETY: the metric is written once, by the thread that moved the state from `EMPTY` to
 // `MAKING`, and read only after an acquire load of a later state (see `state`), so threads
 // share it as `&M`: hence `M: Sync`; it is dropped with the slot, maybe on another thread:
-// hence `M: Send`.
+// hence `M: Send`. (`Send` itself needs nothing: the slot owns its metric.)
 #[allow(unsafe_code)]
 unsafe impl<M: Send + Sync> Sync for DenseSlot<M> {}
-// SAFETY: as for `Sync`; the slot owns its metric.
-#[allow(unsafe_code)]
-unsafe impl<M: Send> Send for DenseSlot<M> {}
 
 // Every `unsafe` here reaches the metric, and says which state makes that sound.
 #[allow(unsafe_code)]
