@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs the `peers` criterion bench and the `memory` binary, then prints a Markdown table of
 medians per crate, with the ratio ours / best peer (below 1: we are faster or smaller); then
-runs the `scrape_latency` binary and prints the exporter's scrape latency.
+runs the `threads` binary (heap per series and encode time with T threads alive) and the
+`scrape_latency` binary and prints their tables.
 
     python3 benches/report.py            # run both, then report
     python3 benches/report.py --no-run   # report the last run's results
@@ -13,7 +14,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CRATES = ["ours", "prometheus", "prometheus_client", "metrics", "measured"]
-GROUPS = [
+# Best case: one series (or one label set) repeated, which a cache serves.
+BEST_CASE = [
     "counter_inc",
     "counter_inc_2threads",
     "labeled_dynamic_inc",
@@ -22,6 +24,15 @@ GROUPS = [
     "histogram_observe",
     "histogram_observe_2threads",
     "encode_text",
+]
+# What services do: lookups that move between many series.
+REALISTIC = [
+    "labeled_dynamic_cycle_8",
+    "labeled_dynamic_cycle_32",
+    "labeled_dynamic_cycle_256",
+    "labeled_dynamic_cycle_10000",
+    "labeled_dynamic_cycle_100000",
+    "labeled_dynamic_cycle_256_2threads",
 ]
 
 
@@ -67,9 +78,28 @@ def main():
 
     print("| group | " + " | ".join(f"`{c}`" for c in CRATES) + " | ours / best peer |")
     print("|---|" + "---|" * len(CRATES) + "---|")
-    for group in GROUPS:
+    for group in BEST_CASE:
         print(row(group, {c: median_ns(group, c) for c in CRATES}, duration))
     print(row("bytes per series", bytes_per_series, lambda b: "–" if b is None else f"{b:.0f} B"))
+    for group in REALISTIC:
+        print(row(group, {c: median_ns(group, c) for c in CRATES}, duration))
+
+    threads = subprocess.run(
+        ["cargo", "run", "--release", "-q", "-p", "benches", "--bin", "threads"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    by_count = {}
+    for line in threads.splitlines():
+        parts = line.split()
+        if len(parts) == 5 and parts[0] == "threads":
+            by_count.setdefault(int(parts[2]), {})[parts[1]] = (parts[3], parts[4])
+    print()
+    print("| threads alive | ours B/series | ours encode | prometheus_client B/series | its encode |")
+    print("|---|---|---|---|---|")
+    for count in sorted(by_count):
+        ours = by_count[count].get("ours", ("–", "–"))
+        peer = by_count[count].get("prometheus_client", ("–", "–"))
+        print(f"| {count} | {ours[0]} B | {ours[1]} ms | {peer[0]} B | {peer[1]} ms |")
 
     scrapes = subprocess.run(
         ["cargo", "run", "--release", "-q", "-p", "benches", "--bin", "scrape_latency"],

@@ -9,14 +9,16 @@
 // criterion_group! generates undocumented items.
 #![allow(missing_docs)]
 
+use std::cell::Cell;
 use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use benches::{dynamic_family, encode_registry, spread_values, Class, Method};
+use benches::{dynamic_family, encode_registry, shuffled_label_sets, spread_values, Class, Method};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
-use metrics_core::{Buckets, Counter, Family, Format, Opts, Registry, DEFAULT_BUCKETS};
+use metrics_core::{Buckets, Counter, DynLabels, Family, Format, Opts, Registry, DEFAULT_BUCKETS};
 
 mod peer {
     //! Each peer set up for one operation.
@@ -79,6 +81,21 @@ mod peer {
     pub(crate) struct MeasuredDynamic<'a> {
         #[label(dynamic_with = lasso::ThreadedRodeo, default)]
         pub(crate) method: &'a str,
+        #[label(dynamic_with = lasso::ThreadedRodeo, default)]
+        pub(crate) status: &'a str,
+    }
+
+    #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+    pub(crate) struct RouteLabels {
+        pub(crate) route: String,
+        pub(crate) status: String,
+    }
+
+    #[derive(measured::LabelGroup, Clone, Copy)]
+    #[label(set = MeasuredRouteSet)]
+    pub(crate) struct MeasuredRoute<'a> {
+        #[label(dynamic_with = lasso::ThreadedRodeo, default)]
+        pub(crate) route: &'a str,
         #[label(dynamic_with = lasso::ThreadedRodeo, default)]
         pub(crate) status: &'a str,
     }
@@ -240,6 +257,121 @@ fn labeled_dynamic_inc(c: &mut Criterion) {
         bench(&mut group, "measured", threads, || {
             let (method, status) = black_box(("POST", "404"));
             measured.inc(peer::MeasuredDynamic { method, status })
+        });
+        group.finish();
+    }
+}
+
+/// The next position in a cycle of `len`, per thread. Each thread starts at its own place,
+/// so that two threads do not walk the same series in step.
+#[inline(always)]
+fn next_in_cycle(len: usize) -> usize {
+    static STARTS: AtomicUsize = AtomicUsize::new(0);
+    thread_local!(static AT: Cell<usize> = Cell::new(STARTS.fetch_add(7_919, Ordering::Relaxed)));
+    AT.with(|at| {
+        let mut i = at.get() + 1;
+        if i >= len {
+            // No division on the common path: it would cost every crate a few ns alike.
+            i = if i - len < len { i - len } else { i % len };
+        }
+        at.set(i);
+        i
+    })
+}
+
+/// What services do: a lookup and `inc` that moves from series to series. Each iteration
+/// takes the next label set of a fixed shuffled order over `s` pre-filled series with 2 string
+/// labels (route and status), so that no crate is measured on one series it keeps at hand.
+fn labeled_dynamic_cycle(c: &mut Criterion) {
+    for (name, s, threads) in [
+        ("labeled_dynamic_cycle_8", 8, 1),
+        ("labeled_dynamic_cycle_32", 32, 1),
+        ("labeled_dynamic_cycle_256", 256, 1),
+        ("labeled_dynamic_cycle_10000", 10_000, 1),
+        ("labeled_dynamic_cycle_100000", 100_000, 1),
+        ("labeled_dynamic_cycle_256_2threads", 256, 2),
+    ] {
+        let sets = shuffled_label_sets(s);
+        let sets = &sets;
+        let next = || &sets[next_in_cycle(sets.len())];
+        let mut group = c.benchmark_group(name);
+
+        let ours: Family<DynLabels, Counter> = Registry::new().family(
+            Opts::new("bench_requests_total", "Requests.")
+                .labels(&["route", "status"])
+                .series_limit(s),
+        );
+        for (route, status) in sets {
+            ours.with_label_values(&[route, status]).inc();
+        }
+        bench(&mut group, "ours", threads, || {
+            let (route, status) = next();
+            ours.with_label_values(black_box(&[route, status])).inc()
+        });
+        drop(ours);
+
+        let prom = prometheus::IntCounterVec::new(
+            prometheus::Opts::new("bench_requests_total", "Requests."),
+            &["route", "status"],
+        )
+        .unwrap();
+        for (route, status) in sets {
+            prom.with_label_values(&[route, status]).inc();
+        }
+        bench(&mut group, "prometheus", threads, || {
+            let (route, status) = next();
+            prom.with_label_values(black_box(&[route, status])).inc()
+        });
+        drop(prom);
+
+        let client = prometheus_client::metrics::family::Family::<
+            peer::RouteLabels,
+            prometheus_client::metrics::counter::Counter,
+        >::default();
+        for (route, status) in sets {
+            client
+                .get_or_create(&peer::RouteLabels {
+                    route: route.clone(),
+                    status: status.clone(),
+                })
+                .inc();
+        }
+        bench(&mut group, "prometheus_client", threads, || {
+            let (route, status) = black_box(next());
+            client
+                .get_or_create(&peer::RouteLabels {
+                    route: route.clone(),
+                    status: status.clone(),
+                })
+                .inc();
+        });
+        drop(client);
+
+        let recorder = peer::metrics_recorder();
+        let register = |route: &str, status: &str| {
+            let labels = vec![
+                metrics::Label::new("route", route.to_owned()),
+                metrics::Label::new("status", status.to_owned()),
+            ];
+            let key = metrics::Key::from_parts("bench_requests_total", labels);
+            metrics::Recorder::register_counter(&recorder, &key, &peer::METADATA)
+        };
+        for (route, status) in sets {
+            register(route, status).increment(1);
+        }
+        bench(&mut group, "metrics", threads, || {
+            let (route, status) = black_box(next());
+            register(route, status).increment(1)
+        });
+        drop(recorder);
+
+        let measured = measured::CounterVec::with_label_set(peer::MeasuredRouteSet::new());
+        for (route, status) in sets {
+            measured.inc(peer::MeasuredRoute { route, status });
+        }
+        bench(&mut group, "measured", threads, || {
+            let (route, status) = black_box(next());
+            measured.inc(peer::MeasuredRoute { route, status })
         });
         group.finish();
     }
@@ -460,6 +592,7 @@ criterion_group!(
     peers,
     counter_inc,
     labeled_dynamic_inc,
+    labeled_dynamic_cycle,
     labeled_fixed_inc,
     histogram_observe,
     encode_text

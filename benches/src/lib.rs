@@ -1,6 +1,10 @@
 //! Shared fixtures of the benches: label enums and the registries they measure, built the
 //! same way for every bench so that figures compare.
 
+mod counting;
+
+pub use counting::{live_bytes, Counting};
+
 use metrics_core::{Buckets, Counter, DynLabels, Family, Histogram, LabelValue, Opts, Registry};
 
 /// An HTTP method, a fixed-cardinality label value.
@@ -136,4 +140,27 @@ pub fn encode_registry() -> Registry {
         }
     }
     registry
+}
+
+/// `s` label sets of 2 string labels, `(route, status)`, in a fixed shuffled order: 10
+/// statuses per route, as a request counter by route and status has them. The order is the
+/// same on every run (a fixed seed), so that runs compare.
+pub fn shuffled_label_sets(s: usize) -> Vec<(String, String)> {
+    let mut sets: Vec<(String, String)> = (0..s)
+        .map(|i| {
+            (
+                format!("/api/v1/resource_{}", i / 10),
+                (200 + i % 10).to_string(),
+            )
+        })
+        .collect();
+    // Fisher-Yates with xorshift64: no dependency, the same order everywhere.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    for i in (1..sets.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        sets.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    sets
 }

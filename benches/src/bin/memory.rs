@@ -4,38 +4,9 @@
 //!
 //! `cargo run --release -p benches --bin memory`
 
-// A counting global allocator is the one way to measure heap bytes; it is unsafe to implement.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicIsize, Ordering};
 
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use benches::{live_bytes, Counting};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -52,9 +23,9 @@ fn labels(i: usize) -> (String, String) {
 
 /// Heap bytes kept per series by `fill`, which must return what holds the series.
 fn per_series<T>(fill: impl FnOnce() -> T) -> f64 {
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = live_bytes();
     let kept = fill();
-    let after = LIVE.load(Ordering::Relaxed);
+    let after = live_bytes();
     black_box(&kept);
     drop(kept);
     (after - before) as f64 / SERIES as f64
