@@ -38,11 +38,12 @@
 //!   label sets share an overflow series or are refused, and refusals are counted in
 //!   `metrics_series_overflow_total{family}`.
 //! - Families of fixed-cardinality labels (enums, `bool`; see [`LabelValue`]) are dense
-//!   arrays: a lookup is arithmetic. Other families keep, per thread, a cache of the series
-//!   the thread looked up: a lookup that hits writes no shared memory (no lock, no reference
-//!   count), and the [`Series`] it returns can still be sent to another thread. Their series
-//!   keep an id per label value: each distinct value is stored once per family, shared by the
-//!   series that carry it, and leaves with the last of them.
+//!   arrays: a lookup is arithmetic. Other families are hash tables that lookups read with
+//!   no lock, no reference count and no write to shared memory; a removed series is freed
+//!   once no lookup can still be reading it (epoch-based reclamation), and the [`Series`] a
+//!   lookup returns can be sent to another thread. Their series keep an id per label value:
+//!   each distinct value is stored once per family, shared by the series that carry it, and
+//!   leaves with the last of them.
 //! - One set of naming rules ([`Rule`]) serves the compile-time check ([`checked_name`]),
 //!   registration and [`lint_exposition`].
 //! - Exemplars ([`Counter::inc_with_exemplar`], [`Histogram::observe_with_exemplar`]) are kept

@@ -1,10 +1,13 @@
-//! Label values and label sets: how a family finds the series for a set of labels.
+//! Label values and label sets: how a family names, hashes and compares the label values of
+//! its series.
 //!
-//! A series keeps its labels as one pre-encoded block, `name="value",name="value"`, escaped
-//! as the text formats want it. The encoder copies the block as it is, and a lookup compares
-//! the values it is given against the block without building anything.
+//! A family stores each distinct label value once, escaped as the text formats want it and
+//! closed by a quote ([`push_value`]): the encoders copy it as it is, and a lookup compares
+//! the values it is given against it ([`ValuesMatcher`]) without unescaping or building
+//! anything.
 
 use std::borrow::Cow;
+#[cfg(not(loom))]
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
@@ -326,9 +329,9 @@ impl<'a> ValuesMatcher<'a> {
     /// A matcher for `values`. `plain` says that they hold no backslash, so that none was
     /// escaped: then a value matches exactly when its bytes do and it holds no `"` (which
     /// would let it run past its own end), checked in one pass.
-    pub(crate) fn new(values: &'a str, plain: bool) -> ValuesMatcher<'a> {
+    pub(crate) fn new(values: &'a [u8], plain: bool) -> ValuesMatcher<'a> {
         ValuesMatcher {
-            rest: values.as_bytes(),
+            rest: values,
             plain,
             ok: true,
         }
@@ -409,8 +412,9 @@ fn short_words(v: &[u8]) -> (u64, u64) {
     }
 }
 
-/// Whether two byte strings are equal and hold no `"`. Label values are short: two
-/// overlapping words cover most, which costs less than a call to `memcmp` and a byte loop.
+/// Whether two byte strings are equal and hold no `"`. Label values are short: two or four
+/// overlapping words cover most (routes too), which costs less than a call to `memcmp` and
+/// a byte loop.
 #[inline(always)]
 fn unquoted_eq(a: &[u8], b: &[u8]) -> bool {
     // Whether the bytes of `w` hold no quote.
@@ -425,6 +429,15 @@ fn unquoted_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     match n {
+        17..=32 => {
+            let (a0, a1) = (word_at(a, 0), word_at(a, 8));
+            let (a2, a3) = (word_at(a, n - 16), word_at(a, n - 8));
+            a0 == word_at(b, 0)
+                && a1 == word_at(b, 8)
+                && a2 == word_at(b, n - 16)
+                && a3 == word_at(b, n - 8)
+                && quote_bytes(a0) | quote_bytes(a1) | quote_bytes(a2) | quote_bytes(a3) == 0
+        }
         8..=16 => {
             let (a0, a1) = (word_at(a, 0), word_at(a, n - 8));
             a0 == word_at(b, 0) && a1 == word_at(b, n - 8) && unquoted(a0) && unquoted(a1)
@@ -438,6 +451,51 @@ fn unquoted_eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// Whether two byte strings are equal: [`unquoted_eq`] without the quote test, for a stored
+/// value whose length is known.
+#[inline(always)]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        17..=32 => {
+            word_at(a, 0) == word_at(b, 0)
+                && word_at(a, 8) == word_at(b, 8)
+                && word_at(a, n - 16) == word_at(b, n - 16)
+                && word_at(a, n - 8) == word_at(b, n - 8)
+        }
+        8..=16 => word_at(a, 0) == word_at(b, 0) && word_at(a, n - 8) == word_at(b, n - 8),
+        4..=7 => half_at(a, 0) == half_at(b, 0) && half_at(a, n - 4) == half_at(b, n - 4),
+        0..=3 => short_words(a) == short_words(b),
+        _ => a == b,
+    }
+}
+
+/// Whether one stored value (escaped and closed by a `"`, see [`push_value`]) is `value`.
+/// `plain`: nothing was escaped, so the stored text is the value and its quote, and the
+/// value, equal to it byte for byte, holds nothing that needs escaping either.
+#[inline(always)]
+pub(crate) fn stored_is(stored: &str, plain: bool, value: &str) -> bool {
+    let (stored, bytes) = (stored.as_bytes(), value.as_bytes());
+    if plain {
+        return stored.len() == bytes.len() + 1
+            && stored
+                .get(..bytes.len())
+                .is_some_and(|head| same_bytes(head, bytes));
+    }
+    escaped_is(stored, value)
+}
+
+/// [`stored_is`] for a value stored with escapes: compared as [`ValuesMatcher`] does.
+#[inline(never)]
+fn escaped_is(stored: &[u8], value: &str) -> bool {
+    let mut matcher = ValuesMatcher::new(stored, false);
+    matcher.value(value);
+    matcher.matched()
+}
+
 /// The rest of stored `values` after the first, when it is exactly `value` as it is,
 /// unescaped: one comparison, then the closing quote.
 #[inline(always)]
@@ -447,47 +505,6 @@ fn after_plain_value<'b>(values: &'b [u8], value: &[u8]) -> Option<&'b [u8]> {
         return None;
     }
     Some(&values[value.len() + 1..])
-}
-
-/// Whether stored `values` (plain: no backslash, see [`ValuesMatcher::new`]) are exactly
-/// `values`: [`ValuesMatcher`] for the common case, with no state carried between values.
-#[inline(always)]
-pub(crate) fn plain_values_match(stored: &str, values: &[&str]) -> bool {
-    let mut rest = stored.as_bytes();
-    for value in values {
-        match after_plain_value(rest, value.as_bytes()) {
-            Some(after) => rest = after,
-            None => return false,
-        }
-    }
-    rest.is_empty()
-}
-
-/// Where a thread's cache of series (`series_cache.rs`) keeps the series of some label
-/// values: a cheap mix of each value's length and first and last bytes (routes share their
-/// beginnings), one multiply in all. Not the
-/// table's hash: a cache hit compares the values in full anyway, so the key only has to
-/// spread label sets over the cache's slots; values chosen to collide only make lookups miss
-/// the cache and take the table's path.
-pub(crate) struct CacheKey(u64);
-
-impl CacheKey {
-    pub(crate) fn new() -> CacheKey {
-        CacheKey(0)
-    }
-
-    #[inline(always)]
-    pub(crate) fn value(&mut self, value: &str) {
-        let (first, last) = short_words(value.as_bytes());
-        let head = first ^ last.rotate_left(29);
-        self.0 = self.0.rotate_left(19) ^ head ^ (value.len() as u64).rotate_right(8);
-    }
-
-    /// The key: its top bits are the best mixed.
-    #[inline(always)]
-    pub(crate) fn finish(&self) -> u64 {
-        self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
-    }
 }
 
 /// Hashes label values in order, seeded per family: a folded multiply per value of up to
@@ -502,12 +519,21 @@ pub(crate) struct ValueHashSeed {
 }
 
 impl ValueHashSeed {
-    /// Fresh random seeds.
+    /// Fresh random seeds (fixed ones under loom, whose models must run the same way each
+    /// time).
     pub(crate) fn new() -> ValueHashSeed {
-        let state = foldhash::fast::RandomState::default();
-        ValueHashSeed {
-            k0: state.hash_one(0x243f_6a88_85a3_08d3_u64),
-            k1: state.hash_one(0x1319_8a2e_0370_7344_u64) | 1,
+        #[cfg(loom)]
+        return ValueHashSeed {
+            k0: 0x243f_6a88_85a3_08d3,
+            k1: 0x1319_8a2e_0370_7345,
+        };
+        #[cfg(not(loom))]
+        {
+            let state = foldhash::fast::RandomState::default();
+            ValueHashSeed {
+                k0: state.hash_one(0x243f_6a88_85a3_08d3_u64),
+                k1: state.hash_one(0x1319_8a2e_0370_7344_u64) | 1,
+            }
         }
     }
 }
@@ -526,6 +552,7 @@ fn folded_multiply(a: u64, b: u64) -> u64 {
 }
 
 impl ValueHasher {
+    #[inline(always)]
     pub(crate) fn new(seed: ValueHashSeed) -> ValueHasher {
         ValueHasher {
             seed,
@@ -533,21 +560,31 @@ impl ValueHasher {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn value(&mut self, value: &str) {
         let v = value.as_bytes();
         let n = v.len();
         let (lo, hi) = if n <= 16 {
             short_words(v)
+        } else if n <= 32 {
+            // Routes mostly: the first 16 bytes in one product, the last 16 (overlapping
+            // them where shorter than 32) as a short value's two words.
+            let acc = folded_multiply(
+                word_at(v, 0) ^ self.seed.k0 ^ self.seed.k1,
+                word_at(v, 8) ^ self.seed.k1,
+            );
+            (word_at(v, n - 16) ^ acc, word_at(v, n - 8))
         } else {
+            // 16 bytes at a time, read in place, then the last 16 (overlapping the ones
+            // before where the length is not a multiple): one product per 16 bytes.
             let mut acc = self.seed.k1;
-            for chunk in v[..n - 16].chunks(16) {
-                let mut pair = [0u8; 16];
-                pair[..chunk.len()].copy_from_slice(chunk);
+            let mut at = 0;
+            while at + 16 < n {
                 acc = folded_multiply(
-                    word_at(&pair, 0) ^ self.seed.k0 ^ acc,
-                    word_at(&pair, 8) ^ self.seed.k1,
+                    word_at(v, at) ^ self.seed.k0 ^ acc,
+                    word_at(v, at + 8) ^ self.seed.k1,
                 );
+                at += 16;
             }
             (word_at(v, n - 16) ^ acc, word_at(v, n - 8))
         };
@@ -558,6 +595,7 @@ impl ValueHasher {
         self.hash = self.hash.rotate_left(23) ^ mixed;
     }
 
+    #[inline(always)]
     pub(crate) fn finish(&self) -> u64 {
         self.hash
     }
@@ -610,7 +648,7 @@ mod tests {
         push_value(&mut stored, "qqqzz");
         assert_eq!(stored, "p\"qqqzz\"");
         let matches = |values: [&str; 2]| {
-            let mut m = ValuesMatcher::new(&stored, true);
+            let mut m = ValuesMatcher::new(stored.as_bytes(), true);
             m.value(values[0]);
             m.value(values[1]);
             m.matched()
@@ -685,47 +723,15 @@ mod tests {
                 }
                 for w0 in values {
                     for w1 in values {
-                        let mut m = ValuesMatcher::new(&stored, false);
+                        let mut m = ValuesMatcher::new(stored.as_bytes(), false);
                         m.value(w0);
                         m.value(w1);
                         let expected = (v0, v1) == (w0, w1);
                         assert_eq!(m.matched(), expected, "{stored} {w0:?} {w1:?}");
-                        assert_eq!(
-                            plain_values_match(&stored, &[w0, w1]),
-                            expected,
-                            "{stored} {w0:?} {w1:?}"
-                        );
                     }
                 }
             }
         }
-        assert!(plain_values_match("", &[]));
-        assert!(!plain_values_match("b\"", &[]));
-    }
-
-    #[test]
-    fn cache_keys_spread_values_that_share_a_beginning() {
-        let key = |values: &[&str]| {
-            let mut k = CacheKey::new();
-            values.iter().for_each(|v| k.value(v));
-            k.finish() >> 59
-        };
-        let mut ways = std::collections::HashSet::new();
-        for i in 0..1000 {
-            ways.insert(key(&[&format!("/api/v1/resource_{i}"), "200"]));
-        }
-        assert!(ways.len() >= 30, "{} of 32 slots", ways.len());
-        let mut ways = std::collections::HashSet::new();
-        for m in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
-            for s in ["200", "201", "404", "500", "503"] {
-                ways.insert(key(&[m, s]));
-            }
-        }
-        assert!(
-            ways.len() >= 14,
-            "{} of 32 slots for 25 label sets",
-            ways.len()
-        );
     }
 
     #[test]
@@ -775,7 +781,7 @@ mod tests {
         push_pairs(&mut block, &names, &plain, true);
         assert_eq!(block, r#"path="/x",code="""#);
         let matches = |values: [&str; 2]| {
-            let mut m = ValuesMatcher::new(&stored, false);
+            let mut m = ValuesMatcher::new(stored.as_bytes(), false);
             m.value(values[0]);
             m.value(values[1]);
             m.matched()
@@ -785,7 +791,7 @@ mod tests {
         assert!(!matches(["a\\b\"c\nd", "2000"]));
         assert!(!matches(["a\\b\"c", "200"]));
         assert!(!matches(["", ""]));
-        let mut m = ValuesMatcher::new(&stored, false);
+        let mut m = ValuesMatcher::new(stored.as_bytes(), false);
         m.value("a\\b\"c\nd");
         assert!(!m.matched(), "a value left over is no match");
     }

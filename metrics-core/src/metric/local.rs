@@ -51,9 +51,8 @@ type ChunkSlot = AtomicCell<Option<&'static Chunk>>;
 #[repr(C)]
 struct Arena {
     chunks: [ChunkSlot; CHUNKS],
-    /// The arena's place among [`Arenas::all`]: a small number that names the leasing thread
-    /// (see [`thread_slot`]); `None` for the shared arena, which several threads write (with
-    /// atomic adds).
+    /// The arena's place among [`Arenas::all`]; `None` for the shared arena, which several
+    /// threads write (with atomic adds).
     slot: Option<usize>,
 }
 
@@ -216,9 +215,6 @@ thread_local! {
     static ARENA: Cell<&'static Arena> = const { Cell::new(&NO_ARENA) };
     /// Set once the thread writes the shared arena: past [`MAX_ARENAS`], or being torn down.
     static SHARES: Cell<bool> = const { Cell::new(false) };
-    /// The owned arena's slot (see [`thread_slot`]), `NO_SLOT` while there is none: kept
-    /// apart so that reading it follows no pointer.
-    static SLOT: Cell<usize> = const { Cell::new(NO_SLOT) };
     /// Returns the arena to the pool when the thread ends.
     static LEASE: Lease = const { Lease };
 }
@@ -229,7 +225,6 @@ impl Drop for Lease {
     fn drop(&mut self) {
         // Whatever the thread's remaining destructors count goes to the shared arena.
         let _ = SHARES.try_with(|s| s.set(true));
-        SLOT.with(|s| s.set(NO_SLOT));
         let arena = ARENA.with(|a| a.replace(&NO_ARENA));
         if !std::ptr::eq(arena, &NO_ARENA) {
             ARENAS.idle.lock().push(arena);
@@ -249,31 +244,6 @@ fn owned_arena() -> Option<&'static Arena> {
     }
 }
 
-/// A number that names the calling thread among the threads alive now, below
-/// [`MAX_THREAD_SLOTS`]: the index of the arena it leases. `None` for a thread that shares
-/// the overflow arena or is being torn down. When a thread ends, its slot passes to a later
-/// thread, after everything the first one did (the hand-over goes through a lock).
-#[inline]
-#[cfg_attr(loom, allow(dead_code))]
-pub(crate) fn thread_slot() -> Option<usize> {
-    match SLOT.with(Cell::get) {
-        NO_SLOT => owned_arena().and_then(|arena| arena.slot),
-        slot => Some(slot),
-    }
-}
-
-/// [`thread_slot`] without leasing an arena to a thread that has none yet.
-#[inline]
-#[cfg_attr(loom, allow(dead_code))]
-pub(crate) fn current_thread_slot() -> Option<usize> {
-    Some(SLOT.with(Cell::get)).filter(|&slot| slot != NO_SLOT)
-}
-
-const NO_SLOT: usize = usize::MAX;
-
-/// Thread slots are below this.
-pub(crate) const MAX_THREAD_SLOTS: usize = MAX_ARENAS;
-
 #[cold]
 #[inline(never)]
 fn lease() -> Option<&'static Arena> {
@@ -285,12 +255,11 @@ fn lease() -> Option<&'static Arena> {
         Ok(()) => ARENAS.lease(),
         Err(_) => ARENAS.shared,
     };
-    let Some(slot) = arena.slot else {
+    if arena.is_shared() {
         SHARES.with(|s| s.set(true));
         return None;
-    };
+    }
     ARENA.with(|a| a.set(arena));
-    SLOT.with(|s| s.set(slot));
     Some(arena)
 }
 

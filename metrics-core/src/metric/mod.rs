@@ -2,6 +2,7 @@
 
 pub(crate) mod counter;
 pub(crate) mod dense;
+pub(crate) mod epoch;
 pub(crate) mod exemplar;
 pub(crate) mod extras;
 pub(crate) mod family;
@@ -9,8 +10,8 @@ pub(crate) mod gauge;
 pub(crate) mod histogram;
 pub(crate) mod local;
 pub(crate) mod native;
-pub(crate) mod series_cache;
 pub(crate) mod slices;
+pub(crate) mod sparse;
 pub(crate) mod state_set;
 pub(crate) mod values;
 
