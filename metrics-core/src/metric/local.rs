@@ -9,8 +9,12 @@
 //!   single writer. When the thread ends the arena returns to a pool and the next new thread
 //!   continues adding into it: the values belong to the metrics, not to the threads.
 //! - Arenas are never freed, so readers walk them without locks. Their number is bounded by
-//!   the most threads alive at once; past [`MAX_ARENAS`], threads share one arena written with
-//!   atomic adds (still correct, as fast as a plain atomic).
+//!   the processors, not the threads: [`arena_limit`] (twice the available parallelism, at
+//!   least 4) arenas at most, leased to the first threads that update a metric and passed on
+//!   when they end. Threads past that share one arena written with atomic adds (still
+//!   correct, and as fast as the peers' atomics). So memory and a scrape's reads grow with
+//!   the processors a service runs on, not with the threads it keeps: a pool of 512 blocking
+//!   threads costs what a handful does.
 //! - A [`CellId`] is a run of cell indexes, valid in every arena. Dropping it zeroes the cells
 //!   in every arena (no handle, so no writer, remains) and returns the run for reuse. A
 //!   counter's run is always one cell, held as a [`OneCell`] in 4 bytes.
@@ -32,8 +36,25 @@ const CHUNK: usize = 1024;
 const CHUNKS: usize = 1024;
 /// Cells per arena: ids past this fall back to a shared atomic in the metric itself.
 pub(crate) const MAX_CELLS: usize = CHUNK * CHUNKS;
-/// Arenas leased to threads at most; more threads at once share the overflow arena.
+/// Arenas leased to threads at most, whatever the processors; see [`arena_limit`].
 const MAX_ARENAS: usize = 1024;
+
+/// Arenas leased to threads at most on this machine: twice the available parallelism, at
+/// least 4. Enough that every thread that can run at once has its own (and those that just
+/// ran, such as a runtime's workers beside the thread that started it); more would only
+/// multiply memory and scrape time by threads that mostly wait.
+fn arena_limit() -> usize {
+    // The unit tests check what owned cells do, from many test threads at once; the bound
+    // itself is checked in a process of its own (`tests/thread_bound.rs`).
+    if cfg!(test) {
+        return MAX_ARENAS;
+    }
+    static LIMIT: LazyLock<usize> = LazyLock::new(|| {
+        let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
+        (2 * parallelism).clamp(4, MAX_ARENAS)
+    });
+    *LIMIT
+}
 
 /// Fixed-size arrays indexed with masks: no bounds checks, thin pointers.
 type Chunk = [AtomicU64; CHUNK];
@@ -186,7 +207,7 @@ impl Arenas {
             return arena;
         }
         let n = self.len.load(Ordering::Relaxed);
-        if n == MAX_ARENAS {
+        if n >= arena_limit() {
             return self.shared;
         }
         let arena = Arena::new(Some(n));
@@ -213,7 +234,7 @@ thread_local! {
     /// write the shared arena, so that the common path neither asks which kind it has nor
     /// whether there is one: `NO_ARENA` has no chunks, so its lookups miss.
     static ARENA: Cell<&'static Arena> = const { Cell::new(&NO_ARENA) };
-    /// Set once the thread writes the shared arena: past [`MAX_ARENAS`], or being torn down.
+    /// Set once the thread writes the shared arena: past [`arena_limit`], or being torn down.
     static SHARES: Cell<bool> = const { Cell::new(false) };
     /// Returns the arena to the pool when the thread ends.
     static LEASE: Lease = const { Lease };
@@ -306,7 +327,7 @@ impl CellId {
     }
 
     /// This thread's cells of the run, unless the thread writes the arena shared by threads
-    /// past [`MAX_ARENAS`] (where single-writer protocols do not hold).
+    /// past [`arena_limit`] (where single-writer protocols do not hold).
     #[inline]
     pub(crate) fn owned_cells(&self) -> Option<&'static [AtomicU64]> {
         let OwnedRun { chunk, start } = self.owned_run()?;
