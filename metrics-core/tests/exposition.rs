@@ -136,6 +136,65 @@ fn order_is_stable_across_scrapes() {
     assert_eq!(first.lines().count(), 502);
 }
 
+/// Series come out in the order they were made, through the table's growth, removals and
+/// the reuse of removed series' places; a series made again after removal comes out again,
+/// once.
+#[test]
+fn series_come_out_in_the_order_they_were_made() {
+    let registry = Registry::new();
+    let family: Family<DynLabels, Counter> =
+        registry.family(Opts::new("items_total", "Items.").labels(&["id"]));
+    let ids = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("items_total{id=\""))
+            .map(|l| l.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    // Made in an order no hash follows, far past the table's first sizes.
+    let made: Vec<String> = (0..3000).map(|i| ((i * 7919) % 3001).to_string()).collect();
+    for id in &made {
+        family.with_label_values(&[id]).inc();
+    }
+    assert_eq!(ids(&text(&registry)), made);
+
+    // Removed ones leave; their places go to new series, which come out last.
+    for id in made.iter().step_by(3) {
+        assert_eq!(family.remove_label_values(&[id]), Ok(true));
+    }
+    text(&registry);
+    let later: Vec<String> = (0..1500).map(|i| format!("new-{i}")).collect();
+    for id in &later {
+        family.with_label_values(&[id]).inc();
+    }
+    let kept: Vec<String> = made
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 != 0)
+        .map(|(_, id)| id.clone())
+        .chain(later.iter().cloned())
+        .collect();
+    let out = ids(&text(&registry));
+    assert_eq!(out.len(), kept.len());
+    assert_eq!(out, kept);
+
+    // Removed and made again between two scrapes: the places of the removed go to the new
+    // series as soon as no lookup can reach them, and the new series still come out last.
+    for id in later.iter().take(500) {
+        assert_eq!(family.remove_label_values(&[id]), Ok(true));
+    }
+    let again: Vec<String> = (0..500).map(|i| format!("again-{i}")).collect();
+    for id in &again {
+        family.with_label_values(&[id]).inc();
+    }
+    let expected: Vec<String> = kept
+        .iter()
+        .filter(|id| !later[..500].contains(id))
+        .cloned()
+        .chain(again.iter().cloned())
+        .collect();
+    assert_eq!(ids(&text(&registry)), expected);
+}
+
 #[test]
 fn namespace_and_const_labels() {
     let registry = Registry::builder()

@@ -75,6 +75,18 @@ impl<M> Table<M> {
         self.mask + 1
     }
 
+    /// Where `hash`'s probes start.
+    #[inline(always)]
+    fn start(&self, hash: SeriesHash) -> usize {
+        hash.position() & self.mask
+    }
+
+    /// The place after `at`, round the end.
+    #[inline(always)]
+    fn next(&self, at: usize) -> usize {
+        (at + 1) & self.mask
+    }
+
     /// Whether `used` places not empty stay within the load the probes are cheap at.
     fn fits(&self, used: usize) -> bool {
         used * 8 <= self.capacity() * 7
@@ -107,13 +119,13 @@ impl<M> Table<M> {
 
     /// The first place on `hash`'s probe path that an insert may take. Writer only.
     fn free_place(&self, hash: SeriesHash) -> usize {
-        let mut at = hash.position() & self.mask;
+        let mut at = self.start(hash);
         loop {
             let control = self.control[at].load(Ordering::Relaxed);
             if control == EMPTY || control == FREE {
                 return at;
             }
-            at = (at + 1) & self.mask;
+            at = self.next(at);
         }
     }
 }
@@ -145,6 +157,12 @@ struct Writer<M> {
     limbo: Vec<(u64, Retired<M>)>,
     /// How many were waiting when the last insert tried to free them.
     limbo_scanned: usize,
+    /// The places of the current table in the order their series came: the order scrapes
+    /// write them in (stable from one scrape to the next), and, as series come in one after
+    /// another in memory, a scrape reads them in the order they lie. Removals leave their
+    /// entries behind, skipped, and dropped by [`Sparse::live_in_order`] before their places
+    /// are taken again.
+    order: Vec<u32>,
     values: ValueIds,
 }
 
@@ -182,6 +200,7 @@ impl<M: Metric> Sparse<M> {
                 generation: 0,
                 limbo: Vec::new(),
                 limbo_scanned: 0,
+                order: Vec::new(),
                 values: ValueIds::new(seed),
             }),
             len: AtomicUsize::new(0),
@@ -280,7 +299,7 @@ impl<M: Metric> Sparse<M> {
     ) -> Option<usize> {
         let tag = LIVE | hash.tag();
         let stored = self.values.read();
-        let mut at = hash.position() & table.mask;
+        let mut at = table.start(hash);
         loop {
             // Acquire: the place was written before its control byte.
             let control = table.control.get(at)?.load(Ordering::Acquire);
@@ -290,7 +309,7 @@ impl<M: Metric> Sparse<M> {
             if control == EMPTY {
                 return None;
             }
-            at = (at + 1) & table.mask;
+            at = table.next(at);
         }
     }
 
@@ -360,6 +379,15 @@ impl<M: Metric> Sparse<M> {
         self.len.fetch_add(1, Ordering::Relaxed);
         // Release: a lookup that reads the byte sees the place written before it.
         table.control[at].store(LIVE | hash.tag(), Ordering::Release);
+        if w.order.len() == w.order.capacity() {
+            // A quarter more, not double: the list grows with the family's series.
+            w.order.reserve_exact((w.order.len() / 4).max(16));
+        }
+        w.order.push(at as u32);
+        if w.order.len() > 2 * self.len() + 64 {
+            // Many removals since the last scrape: drop their entries.
+            w.order = self.live_in_order(w, table);
+        }
         table.metric(at)
     }
 
@@ -399,10 +427,9 @@ impl<M: Metric> Sparse<M> {
         let table = self.current();
         // At most half full, counting the series to come.
         let new = Table::new((self.len() + 1) * 2, self.arity, self.expires);
-        for at in 0..table.capacity() {
-            if table.control[at].load(Ordering::Relaxed) & LIVE == 0 {
-                continue;
-            }
+        let mut order = Vec::with_capacity(self.len() + 1);
+        for at in self.live_in_order(w, table) {
+            let at = at as usize;
             let Some(hash) = table.metric(at).map(|m| m.header().hash()) else {
                 continue;
             };
@@ -426,7 +453,9 @@ impl<M: Metric> Sparse<M> {
                 to_seen[to].store(from_seen[at].load(Ordering::Relaxed), Ordering::Relaxed);
             }
             new.control[to].store(LIVE | hash.tag(), Ordering::Relaxed);
+            order.push(to as u32);
         }
+        w.order = order;
         w.used = self.len();
         w.generation += 1;
         // Release: lookups that load the new table see its places.
@@ -436,6 +465,26 @@ impl<M: Metric> Sparse<M> {
         let old = unsafe { Box::from_raw(old) };
         w.limbo.push((epoch::retire(), Retired::Table(old)));
         self.current()
+    }
+
+    /// The live places of `table` in the order their series came, each once: `order`
+    /// without the entries of removed series (whose places are not free for another series
+    /// before this has dropped them, see [`collect`](Sparse::collect)).
+    fn live_in_order(&self, w: &Writer<M>, table: &Table<M>) -> Vec<u32> {
+        let mut seen = vec![0u64; table.capacity().div_ceil(64)];
+        let mut live = Vec::with_capacity(self.len());
+        for &at in &w.order {
+            let (word, bit) = (at as usize / 64, 1u64 << (at % 64));
+            let is_live = table
+                .control
+                .get(at as usize)
+                .is_some_and(|c| c.load(Ordering::Relaxed) & LIVE != 0);
+            if is_live && seen.get(word).is_some_and(|w| w & bit == 0) {
+                seen[word] |= bit;
+                live.push(at);
+            }
+        }
+        live
     }
 
     /// Removes the series whose values `matches` accepts; whether there was one.
@@ -498,6 +547,7 @@ impl<M: Metric> Sparse<M> {
         let old = unsafe { Box::from_raw(old) };
         w.used = 0;
         w.generation += 1;
+        w.order.clear();
         w.limbo.push((epoch::retire(), Retired::Table(old)));
         self.collect(w, true);
     }
@@ -509,6 +559,15 @@ impl<M: Metric> Sparse<M> {
         }
         let frontier = epoch::frontier();
         let table = self.current();
+        let frees_places = w.limbo.iter().any(|(tag, retired)| {
+            *tag < frontier
+                && matches!(retired, Retired::Series { generation, .. } if *generation == w.generation)
+        });
+        if frees_places {
+            // Before a place is free for a new series, the old one's entry leaves the order:
+            // the new series takes its turn at the end, as it came.
+            w.order = self.live_in_order(w, table);
+        }
         for (tag, retired) in std::mem::take(&mut w.limbo) {
             if tag >= frontier {
                 w.limbo.push((tag, retired));
@@ -536,8 +595,8 @@ impl<M: Metric> Sparse<M> {
         self.born.elapsed().as_millis() as u64
     }
 
-    /// Calls `write` with every live series and its stored label values, in the table's
-    /// order, and drops those idle for `expire_after` (unchanged since an earlier scrape saw
+    /// Calls `write` with every live series and its stored label values, in the order the
+    /// series came, and drops those idle for `expire_after` (unchanged since an earlier scrape saw
     /// them). Holds the writer's lock meanwhile: lookups go on, new series wait.
     pub(crate) fn for_each(
         &self,
@@ -549,10 +608,9 @@ impl<M: Metric> Sparse<M> {
         let table = self.current();
         let now = self.now_ms();
         let ttl = expire_after.map(|d| d.as_millis() as u64);
-        for at in 0..table.capacity() {
-            if table.control[at].load(Ordering::Relaxed) & LIVE == 0 {
-                continue;
-            }
+        let order = self.live_in_order(w, table);
+        for &at in &order {
+            let at = at as usize;
             let Some(metric) = table.metric(at) else {
                 continue;
             };
@@ -570,6 +628,7 @@ impl<M: Metric> Sparse<M> {
                     .map(|id| self.values.text(id.load(Ordering::Relaxed))),
             );
         }
+        w.order = order;
         self.collect(w, true);
     }
 }
