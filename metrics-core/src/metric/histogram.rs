@@ -294,8 +294,8 @@ struct HistogramCells {
     count_and_hot: AtomicU64,
     /// Two shared shards of `stride` cells each: the sum's bits, then one count per bucket.
     cells: Box<[AtomicU64]>,
-    /// Serialises scrapes and holds their scratch space; observers never touch it.
-    collecting: Mutex<Scratch>,
+    /// Serialises scrapes and holds what a reset left to subtract; observers never touch it.
+    collecting: Mutex<Baseline>,
     /// The latest exemplar of each bucket, allocated at the first one.
     exemplars: OnceLock<Box<[Mutex<Option<Exemplar>>]>>,
     /// Native buckets, when the buckets ask for them.
@@ -306,11 +306,22 @@ struct HistogramCells {
     series: SeriesHeader,
 }
 
-#[derive(Default)]
-struct Scratch {
-    read: Vec<u64>,
-    /// Counts and sum at the last reset, subtracted from every reading.
-    baseline: Option<(Vec<u64>, f64)>,
+/// Counts and sum at the last reset, subtracted from every reading; boxed, as few
+/// histograms are ever reset and each would otherwise carry the room.
+type Baseline = Option<Box<(Vec<u64>, f64)>>;
+
+thread_local! {
+    /// Where a reading puts one thread's cells before adding them up: one buffer per scraping
+    /// thread, rather than one per histogram.
+    static READ: std::cell::Cell<Vec<u64>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Calls `f` with the calling thread's reading buffer.
+fn with_read_buffer<R>(f: impl FnOnce(&mut Vec<u64>) -> R) -> R {
+    let mut buffer = READ.try_with(std::cell::Cell::take).unwrap_or_default();
+    let result = f(&mut buffer);
+    let _ = READ.try_with(|b| b.set(buffer));
+    result
 }
 
 /// [`HistogramCells::detour`]: a scrape diverts observers to the shared shards.
@@ -354,7 +365,7 @@ impl Histogram {
                 detour: AtomicU8::new(if native.is_some() { NATIVE } else { 0 }),
                 count_and_hot: AtomicU64::new(0),
                 cells,
-                collecting: Mutex::new(Scratch::default()),
+                collecting: Mutex::new(None),
                 exemplars: OnceLock::new(),
                 native,
                 native_only,
@@ -486,10 +497,11 @@ impl Histogram {
                 return (native.count, native.sum);
             }
         }
-        let mut scratch = h.collecting.lock();
-        let mut sum = h.read_all(&mut scratch.read, counts);
+        let baseline = h.collecting.lock();
+        let mut sum = with_read_buffer(|read| h.read_all(read, counts));
         let mut count = counts.iter().sum::<u64>();
-        if let Some((base, base_sum)) = &scratch.baseline {
+        if let Some(base) = &*baseline {
+            let (base, base_sum) = &**base;
             counts
                 .iter_mut()
                 .zip(base)
@@ -528,10 +540,10 @@ impl Histogram {
     /// be written from here without racing their owners.)
     fn reset_classic(&self) {
         let h = &*self.inner;
-        let mut scratch = h.collecting.lock();
+        let mut baseline = h.collecting.lock();
         let mut counts = Vec::new();
-        let sum = h.read_all(&mut scratch.read, &mut counts);
-        scratch.baseline = Some((counts, sum));
+        let sum = with_read_buffer(|read| h.read_all(read, &mut counts));
+        *baseline = Some(Box::new((counts, sum)));
         h.series.restart();
         if let Some(exemplars) = h.exemplars.get() {
             exemplars.iter().for_each(|e| *e.lock() = None);
@@ -597,7 +609,7 @@ impl HistogramCells {
     }
 
     /// Every observation so far, from the threads' cells and the shared shards, into
-    /// `counts`; returns the sum. The caller holds `collecting` (whose `read` is `scratch`).
+    /// `counts`; returns the sum. The caller holds `collecting`; `scratch` is a reading buffer.
     fn read_all(&self, scratch: &mut Vec<u64>, counts: &mut Vec<u64>) -> f64 {
         counts.clear();
         counts.resize(self.buckets.bounds().len() + 1, 0);
