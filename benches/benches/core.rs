@@ -64,9 +64,9 @@ fn labeled_dynamic_inc(c: &mut Criterion) {
         });
 }
 
-/// Lookups that miss the thread's cache: 100 000 series visited in turn, so that each lookup
-/// takes the table's path (read lock, hash probe, comparison with the stored values, and
-/// the cache's new entry).
+/// Lookups over 100 000 series visited with a stride, so that no lookup finds its series or
+/// the table's places in a cache the one before warmed (the name is from when lookups went
+/// through a per-thread cache of series, which these missed).
 fn labeled_dynamic_miss(c: &mut Criterion) {
     let registry = Registry::new();
     let family: Family<DynLabels, Counter> = registry.family(

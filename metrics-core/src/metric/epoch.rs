@@ -25,9 +25,11 @@
 //! A pin held long delays freeing for every family: a [`Series`](crate::Series) is meant to
 //! be dropped soon after its lookup (`into_owned` keeps a handle for longer).
 //!
-//! Checked by a loom model below (the heavy barrier and the lookups' compiler fence become
-//! `SeqCst` fences there, which is what the kernel's barrier gives them); it fails when the
-//! lookup's fence is left out.
+//! Checked by loom models here and in `sparse.rs` (the heavy barrier and the lookups'
+//! compiler fence become `SeqCst` fences there, which is what the kernel's barrier gives
+//! them); they fail when the lookup's fence is left out or the epoch's release and acquire
+//! are weakened. AddressSanitizer (`.ci/run`, with a nightly toolchain) reports a use after
+//! free in `tests/lookups.rs` when the writer frees without waiting for the frontier.
 
 use std::cell::Cell;
 use std::ptr;
