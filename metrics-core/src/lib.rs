@@ -62,7 +62,7 @@ mod lint;
 mod metric;
 mod name;
 mod registry;
-mod sync;
+mod runtime;
 
 pub use collector::process::ProcessCollector;
 #[cfg(feature = "gzip")]

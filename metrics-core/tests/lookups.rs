@@ -1,5 +1,5 @@
 //! Lookups by label values read the family's table without a lock (`sparse.rs`), and a
-//! removed series is freed only once no lookup holds it (`epoch.rs`): they must never hand
+//! removed series is freed only once no lookup holds it (`runtime/epoch.rs`): they must never hand
 //! out a series that left the family, never mix two label sets up, and keep counts exact
 //! across threads, removals and references held or sent elsewhere.
 

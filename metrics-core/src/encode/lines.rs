@@ -2,7 +2,8 @@
 //! pre-encoded pieces (the family name, the registry's const label block, the series' label
 //! block, the `le` text of each bucket) and formatted numbers, with no allocation per series.
 
-use crate::encode::{write_f64, write_series_start, write_u64, CounterSample};
+use crate::encode::{write_series_start, CounterSample};
+use crate::runtime::float::{write_f64, write_u64};
 use crate::label::escape_label_value;
 use crate::metric::histogram::{Buckets, Histogram};
 

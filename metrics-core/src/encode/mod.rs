@@ -95,20 +95,6 @@ pub trait Encoder {
     fn finish(&mut self) {}
 }
 
-/// Writes `v` in the shortest form that parses back to the same `f64`: integral values (within
-/// `i64` range) without a fraction or exponent, `+Inf`, `-Inf`, `NaN`.
-pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64) {
-    if v.is_nan() {
-        out.extend_from_slice(b"NaN");
-    } else if v.is_infinite() {
-        out.extend_from_slice(if v > 0.0 { b"+Inf" } else { b"-Inf" });
-    } else if v == v.trunc() && v.abs() < 9e18 {
-        out.extend_from_slice(itoa::Buffer::new().format(v as i64).as_bytes());
-    } else {
-        out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
-    }
-}
-
 /// Writes `name_suffix{const,labels,extra="value"} `, up to the sample value. `extra` is a
 /// label whose value is already escaped (`le`, a state); braces only when there are labels.
 #[inline]
@@ -143,74 +129,4 @@ pub(crate) fn write_series_start(
         out.push(b'}');
     }
     out.push(b' ');
-}
-
-/// Writes a Unix timestamp in seconds with millisecond precision (`1700000000.123`): two
-/// integer conversions instead of a shortest-float search, for the `_created` of every series.
-pub(crate) fn write_timestamp(out: &mut Vec<u8>, seconds: f64) {
-    if !(0.0..1e15).contains(&seconds) {
-        return write_f64(out, seconds);
-    }
-    let millis = (seconds * 1000.0).round() as u64;
-    write_u64(out, millis / 1000);
-    let frac = millis % 1000;
-    out.extend_from_slice(&[
-        b'.',
-        b'0' + (frac / 100) as u8,
-        b'0' + (frac / 10 % 10) as u8,
-        b'0' + (frac % 10) as u8,
-    ]);
-}
-
-/// Writes an unsigned integer.
-#[inline]
-pub(crate) fn write_u64(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_have_milliseconds() {
-        let text = |v: f64| {
-            let mut out = Vec::new();
-            write_timestamp(&mut out, v);
-            String::from_utf8(out).unwrap()
-        };
-        assert_eq!(text(1_700_000_000.123_4), "1700000000.123");
-        assert_eq!(text(1_700_000_000.999_6), "1700000001.000");
-        assert_eq!(text(5.0), "5.000");
-        assert_eq!(text(-1.5), "-1.5");
-    }
-
-    #[test]
-    fn floats_are_shortest_round_trip() {
-        let cases = [
-            (0.0, "0"),
-            (-0.0, "0"),
-            (1.0, "1"),
-            (-3.0, "-3"),
-            (0.1, "0.1"),
-            (0.005, "0.005"),
-            (1e15, "1000000000000000"),
-            (1e20, "1e20"),
-            (123456789012345.0, "123456789012345"),
-            (1.5e-7, "1.5e-7"),
-            (f64::MAX, "1.7976931348623157e308"),
-            (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
-            (f64::INFINITY, "+Inf"),
-            (f64::NEG_INFINITY, "-Inf"),
-            (f64::NAN, "NaN"),
-        ];
-        for (v, text) in cases {
-            let mut out = Vec::new();
-            write_f64(&mut out, v);
-            assert_eq!(std::str::from_utf8(&out).unwrap(), text);
-            if v.is_finite() {
-                assert_eq!(text.parse::<f64>().unwrap(), v);
-            }
-        }
-    }
 }

@@ -6,7 +6,8 @@
 
 use crate::encode::lines::Lines;
 use crate::encode::text::escape_help;
-use crate::encode::{write_f64, write_timestamp, CounterSample, Encoder, FamilyDesc};
+use crate::encode::{CounterSample, Encoder, FamilyDesc};
+use crate::runtime::float::{write_f64, write_timestamp};
 use crate::lint::MetricKind;
 use crate::metric::exemplar::Exemplar;
 use crate::metric::histogram::{Buckets, Histogram};

@@ -452,7 +452,7 @@ mod schema_tests {
     use prost::Message;
 
     use crate::encode::parse::samples;
-    use crate::encode::write_f64;
+    use crate::runtime::float::write_f64;
     use crate::{Buckets, Counter, DynLabels, Family, Format, Gauge, Histogram, Opts, Registry};
 
     #[derive(Clone, PartialEq, Message)]

@@ -1,4 +1,4 @@
-//! A monotonic counter. Integer increments go to a thread-owned cell (see `local.rs`).
+//! A monotonic counter. Integer increments go to a thread-owned cell (see `runtime/cells.rs`).
 
 use triomphe::Arc;
 
@@ -6,8 +6,9 @@ use crate::error::{ExemplarError, ValueError};
 use crate::metric::exemplar::Exemplar;
 use crate::metric::extras::{Extras, ExtrasSlot};
 use crate::metric::family::SeriesHeader;
-use crate::metric::local::OneCell;
-use crate::sync::{AtomicU64, Ordering};
+use crate::runtime::cells::OneCell;
+use crate::runtime::float::add_f64;
+use crate::runtime::sync::Ordering;
 
 /// A monotonic total, such as requests served or bytes sent.
 ///
@@ -217,23 +218,10 @@ impl Counter {
     }
 }
 
-/// Adds `v` to the `f64` whose bits are in `cell`.
-#[inline]
-pub(crate) fn add_f64(cell: &AtomicU64, v: f64) {
-    let mut old = cell.load(Ordering::Relaxed);
-    loop {
-        let new = (f64::from_bits(old) + v).to_bits();
-        match cell.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return,
-            Err(seen) => old = seen,
-        }
-    }
-}
-
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::metric::exemplar::now_seconds;
+    use crate::runtime::clock::now_seconds;
 
     #[test]
     fn created_is_the_start_to_the_millisecond_and_a_reset_moves_it() {

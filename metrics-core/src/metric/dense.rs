@@ -7,7 +7,7 @@
 
 use std::mem::MaybeUninit;
 
-use crate::sync::{spin_yield, AtomicU8, Ordering, UnsafeCell};
+use crate::runtime::sync::{spin_yield, AtomicU8, Ordering, UnsafeCell};
 
 /// Not made yet; the only state the metric is not written in.
 const EMPTY: u8 = 0;

@@ -1,11 +1,10 @@
 //! Exemplars: a sample's link to a trace (`trace_id`), kept beside a counter or a histogram
 //! bucket and exported in OpenMetrics and protobuf.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use crate::error::ExemplarError;
 use crate::label::push_pair;
 use crate::lint::Problem;
+use crate::runtime::clock::now_seconds;
 
 /// The most characters the label names and values of one exemplar may hold (OpenMetrics).
 pub const MAX_EXEMPLAR_CHARS: usize = 128;
@@ -60,23 +59,6 @@ impl Exemplar {
     }
 }
 
-/// Time since the Unix epoch by the wall clock; zero if the clock is set before it. The one
-/// place the crate reads the wall clock (exemplars, creation times, `set_to_current_time`).
-fn since_unix_epoch() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-}
-
-/// Seconds since the Unix epoch, with sub-second precision.
-pub(crate) fn now_seconds() -> f64 {
-    since_unix_epoch().as_secs_f64()
-}
-
-/// Milliseconds since the Unix epoch.
-pub(crate) fn unix_ms() -> u64 {
-    since_unix_epoch().as_millis() as u64
-}
 
 #[cfg(test)]
 mod tests {

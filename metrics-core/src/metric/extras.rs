@@ -17,7 +17,7 @@
 use std::sync::atomic::AtomicU32;
 use std::sync::OnceLock;
 
-use crate::sync::{AtomicU64, Ordering};
+use crate::runtime::sync::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 

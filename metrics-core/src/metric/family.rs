@@ -8,7 +8,7 @@
 //!   slots are first used.
 //! - sparse: otherwise, a hash table that lookups read with no lock, no reference count and
 //!   no write to shared memory (`sparse.rs`), the series kept alive while a lookup's
-//!   [`Series`] is out by the thread's pin (`epoch.rs`). Only a label set's first use takes
+//!   [`Series`] is out by the thread's pin (`runtime/epoch.rs`). Only a label set's first use takes
 //!   the family's lock. Series keep an id per label value: each distinct value is stored
 //!   once per family (`values.rs`), shared by the series that carry it, and leaves with the
 //!   last of them.
@@ -28,11 +28,11 @@ use crate::encode::{Encoder, FamilyDesc};
 use crate::error::LabelError;
 use crate::label::{pair_openings, push_pairs, push_value, DynLabels, LabelSet};
 use crate::metric::dense::DenseSlot;
-use crate::metric::epoch::{self, Pin};
-use crate::metric::exemplar::unix_ms;
+use crate::runtime::epoch::{self, Pin};
+use crate::runtime::clock::unix_ms;
 use crate::metric::sparse::Sparse;
 use crate::metric::Metric;
-use crate::sync::{AtomicU64, AtomicUsize, Ordering};
+use crate::runtime::sync::{AtomicU64, AtomicUsize, Ordering};
 
 /// Label sets of at most this many combinations make dense families.
 const MAX_DENSE: usize = 1 << 16;

@@ -2,10 +2,10 @@
 
 use triomphe::Arc;
 
-use crate::metric::counter::add_f64;
-use crate::metric::exemplar::now_seconds;
+use crate::runtime::float::add_f64;
+use crate::runtime::clock::now_seconds;
 use crate::metric::family::SeriesHeader;
-use crate::sync::{AtomicU64, Ordering};
+use crate::runtime::sync::{AtomicU64, Ordering};
 
 /// A value that goes up and down, such as queue depth or temperature.
 ///

@@ -1,6 +1,6 @@
 //! A histogram with fixed bucket bounds, lock-free observe and consistent snapshots.
 //!
-//! An observation normally goes to cells owned by the observing thread (see `local.rs`):
+//! An observation normally goes to cells owned by the observing thread (see `runtime/cells.rs`):
 //! `[seq, sum, count per bucket]`, written by that thread alone under a sequence lock. The
 //! writer bumps `seq` to odd, updates sum and bucket with plain loads and stores, and bumps it
 //! back to even; the fences this needs are free on x86. A scrape reads each thread's cells and
@@ -29,13 +29,13 @@ use parking_lot::Mutex;
 use std::sync::OnceLock;
 
 use crate::error::{BucketsError, ExemplarError};
-use crate::metric::counter::add_f64;
+use crate::runtime::float::add_f64;
 use crate::metric::exemplar::Exemplar;
 use crate::metric::family::SeriesHeader;
-use crate::metric::local::CellId;
+use crate::runtime::cells::CellId;
 use crate::metric::native::{Limited, Native, NativeBuckets, NativeSnapshot};
 use crate::metric::slices::SliceTable;
-use crate::sync::{spin_yield, AtomicU64, AtomicU8, Ordering};
+use crate::runtime::sync::{spin_yield, AtomicU64, AtomicU8, Ordering};
 
 /// The upper bounds of a histogram's buckets: finite, strictly increasing; the `+Inf` bucket
 /// is implicit. Cheap to clone; histograms of a family share one.
@@ -98,7 +98,7 @@ impl Buckets {
             .iter()
             .map(|&b| {
                 let mut text = Vec::new();
-                crate::encode::write_f64(&mut text, b);
+                crate::runtime::float::write_f64(&mut text, b);
                 String::from_utf8(text).unwrap_or_default().into_boxed_str()
             })
             .collect();
@@ -682,7 +682,7 @@ impl HistogramCells {
 mod owned {
     use std::sync::atomic::{fence, AtomicU64, Ordering};
 
-    use crate::metric::local::OwnedRun;
+    use crate::runtime::cells::OwnedRun;
 
     /// Records one observation; only the cells' owning thread calls it.
     #[inline]

@@ -2,13 +2,11 @@
 
 pub(crate) mod counter;
 pub(crate) mod dense;
-pub(crate) mod epoch;
 pub(crate) mod exemplar;
 pub(crate) mod extras;
 pub(crate) mod family;
 pub(crate) mod gauge;
 pub(crate) mod histogram;
-pub(crate) mod local;
 pub(crate) mod native;
 pub(crate) mod slices;
 pub(crate) mod sparse;

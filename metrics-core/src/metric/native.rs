@@ -6,7 +6,7 @@
 //! buckets that have seen an observation exist.
 //!
 //! Observing takes no lock and, normally, no locked instruction: each thread records into
-//! cells of its own (see `local.rs`) under a sequence lock, as the classic histogram does,
+//! cells of its own (see `runtime/cells.rs`) under a sequence lock, as the classic histogram does,
 //! in a small open-addressed table of its buckets. A thread whose table is full, or that a
 //! reader has diverted, records into shared state kept twice, "hot" and "cold" (the scheme
 //! of client_golang): an observation counts itself in `count_and_hot`, whose top bit names
@@ -30,11 +30,11 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use crate::error::BucketsError;
-use crate::metric::counter::add_f64;
-use crate::metric::exemplar::now_seconds;
-use crate::metric::local::CellId;
+use crate::runtime::float::add_f64;
+use crate::runtime::clock::now_seconds;
+use crate::runtime::cells::CellId;
 use crate::metric::slices::Slice;
-use crate::sync::{spin_yield, AtomicBool, AtomicU64, Ordering};
+use crate::runtime::sync::{spin_yield, AtomicBool, AtomicU64, Ordering};
 
 /// The finest and coarsest schemas Prometheus accepts.
 pub const MAX_SCHEMA: i8 = 8;

@@ -5,7 +5,7 @@
 //!   removed, free again, or 7 bits of the hash), the series' metric handle and an id per
 //!   label value (`values.rs`), in three arrays: a probe reads the control byte and, where
 //!   the bits match, the ids and the handle at the same place, so a lookup reaches its
-//!   series in one step. A lookup hashes the values, pins its thread (`epoch.rs`: plain
+//!   series in one step. A lookup hashes the values, pins its thread (`runtime/epoch.rs`: plain
 //!   stores to the thread's own record), probes, and compares the stored values with the
 //!   ones it was given. A miss takes the writer's lock to insert.
 //! - The writer fills a place, then publishes it with a release store of its control byte;
@@ -23,11 +23,11 @@ use std::mem::MaybeUninit;
 use std::time::{Duration, Instant};
 
 use crate::label::{ValueHashSeed, ValueHasher};
-use crate::metric::epoch::{self, Pin};
+use crate::runtime::epoch::{self, Pin};
 use crate::metric::family::{SeriesHash, SeriesHeader};
 use crate::metric::values::{RetiredValues, ValueIds, ValueSlots, ValuesRead};
 use crate::metric::Metric;
-use crate::sync::{
+use crate::runtime::sync::{
     AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Mutex, Ordering, UnsafeCell,
 };
 
@@ -153,7 +153,7 @@ struct Writer<M> {
     used: usize,
     /// Bumped with every new table.
     generation: u64,
-    /// Retired series and tables with their tags (see `epoch.rs`).
+    /// Retired series and tables with their tags (see `runtime/epoch.rs`).
     limbo: Vec<(u64, Retired<M>)>,
     /// How many were waiting when the last insert tried to free them.
     limbo_scanned: usize,
@@ -179,7 +179,7 @@ pub(crate) struct Sparse<M> {
 
 // SAFETY: the metric places are written by the writer alone (under its lock) while no lookup
 // can reach them: before the place is published, or once it is free again (every lookup that
-// could have read it has finished, `epoch.rs`). Otherwise they are only read, as `&M`, from
+// could have read it has finished, `runtime/epoch.rs`). Otherwise they are only read, as `&M`, from
 // any thread, which `M: Sync` allows; a metric may be dropped on another thread than made
 // it, which `M: Send` allows.
 #[allow(unsafe_code)]
@@ -693,7 +693,7 @@ mod loom_tests {
             family.with_label_values(&["a"]).set(1.0);
             let other = family.clone();
             let reader = loom::thread::spawn(move || {
-                // A thread's first pin leases its record under a lock (see `epoch.rs`); the
+                // A thread's first pin leases its record under a lock (see `runtime/epoch.rs`); the
                 // second lookup's pin, racing the writer's scan, is the one that matters.
                 other.with_label_values(&["a"]).add(1.0);
                 let series = other.with_label_values(&["a"]);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::encode::{Encoder, FamilyDesc};
 use crate::label::LabelValue;
 use crate::lint::MetricKind;
-use crate::sync::{AtomicUsize, Ordering};
+use crate::runtime::sync::{AtomicUsize, Ordering};
 
 /// The current state among the values of `S`, a fixed-cardinality [`LabelValue`] (an enum).
 /// Exported as one series per state, 1 for the current one and 0 for the others, labelled

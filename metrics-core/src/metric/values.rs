@@ -12,14 +12,14 @@
 //! shorter (status codes, methods, most routes), else where it is on the heap. The family's
 //! writer lock guards the rest ([`ValueIds`]). A slot is written when its id is handed out
 //! and cleared when the last series using it is freed, which happens only once no lookup can
-//! reach that series (see `epoch.rs`): so no lookup reads a slot while it is written. When
+//! reach that series (see `runtime/epoch.rs`): so no lookup reads a slot while it is written. When
 //! the array is full the writer copies it into one twice as big and retires the old one,
 //! which is freed once no lookup can be reading it.
 
 use hashbrown::HashTable;
 
 use crate::label::{push_value, same_bytes, stored_is, ValueHashSeed, ValueHasher};
-use crate::sync::{AtomicPtr, Ordering, UnsafeCell};
+use crate::runtime::sync::{AtomicPtr, Ordering, UnsafeCell};
 
 /// Bytes of text a slot holds itself.
 const INLINE: usize = 30;
