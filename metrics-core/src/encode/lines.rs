@@ -3,9 +3,9 @@
 //! block, the `le` text of each bucket) and formatted numbers, with no allocation per series.
 
 use crate::encode::{write_series_start, CounterSample};
-use crate::runtime::float::{write_f64, write_u64};
 use crate::label::escape_label_value;
 use crate::metric::histogram::{Buckets, Histogram};
+use crate::runtime::float::{write_f64, write_u64};
 
 pub(crate) struct Lines<'a> {
     pub(crate) out: &'a mut Vec<u8>,

@@ -7,10 +7,10 @@
 use crate::encode::lines::Lines;
 use crate::encode::text::escape_help;
 use crate::encode::{CounterSample, Encoder, FamilyDesc};
-use crate::runtime::float::{write_f64, write_timestamp};
 use crate::lint::MetricKind;
 use crate::metric::exemplar::Exemplar;
 use crate::metric::histogram::{Buckets, Histogram};
+use crate::runtime::float::{write_f64, write_timestamp};
 
 /// Writes OpenMetrics 1.0.0 into a caller's buffer.
 pub(crate) struct OpenMetricsEncoder<'a> {

@@ -59,7 +59,6 @@ impl Exemplar {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,10 +28,10 @@ use crate::encode::{Encoder, FamilyDesc};
 use crate::error::LabelError;
 use crate::label::{pair_openings, push_pairs, push_value, DynLabels, LabelSet};
 use crate::metric::dense::DenseSlot;
-use crate::runtime::epoch::{self, Pin};
-use crate::runtime::clock::unix_ms;
 use crate::metric::sparse::Sparse;
 use crate::metric::Metric;
+use crate::runtime::clock::unix_ms;
+use crate::runtime::epoch::{self, Pin};
 use crate::runtime::sync::{AtomicU64, AtomicUsize, Ordering};
 
 /// Label sets of at most this many combinations make dense families.

@@ -2,9 +2,9 @@
 
 use triomphe::Arc;
 
-use crate::runtime::float::add_f64;
-use crate::runtime::clock::now_seconds;
 use crate::metric::family::SeriesHeader;
+use crate::runtime::clock::now_seconds;
+use crate::runtime::float::add_f64;
 use crate::runtime::sync::{AtomicU64, Ordering};
 
 /// A value that goes up and down, such as queue depth or temperature.

@@ -29,12 +29,12 @@ use parking_lot::Mutex;
 use std::sync::OnceLock;
 
 use crate::error::{BucketsError, ExemplarError};
-use crate::runtime::float::add_f64;
 use crate::metric::exemplar::Exemplar;
 use crate::metric::family::SeriesHeader;
-use crate::runtime::cells::CellId;
 use crate::metric::native::{Limited, Native, NativeBuckets, NativeSnapshot};
 use crate::metric::slices::SliceTable;
+use crate::runtime::cells::CellId;
+use crate::runtime::float::add_f64;
 use crate::runtime::sync::{spin_yield, AtomicU64, AtomicU8, Ordering};
 
 /// The upper bounds of a histogram's buckets: finite, strictly increasing; the `+Inf` bucket

@@ -30,10 +30,10 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use crate::error::BucketsError;
-use crate::runtime::float::add_f64;
-use crate::runtime::clock::now_seconds;
-use crate::runtime::cells::CellId;
 use crate::metric::slices::Slice;
+use crate::runtime::cells::CellId;
+use crate::runtime::clock::now_seconds;
+use crate::runtime::float::add_f64;
 use crate::runtime::sync::{spin_yield, AtomicBool, AtomicU64, Ordering};
 
 /// The finest and coarsest schemas Prometheus accepts.

@@ -23,10 +23,10 @@ use std::mem::MaybeUninit;
 use std::time::{Duration, Instant};
 
 use crate::label::{ValueHashSeed, ValueHasher};
-use crate::runtime::epoch::{self, Pin};
 use crate::metric::family::{SeriesHash, SeriesHeader};
 use crate::metric::values::{RetiredValues, ValueIds, ValueSlots, ValuesRead};
 use crate::metric::Metric;
+use crate::runtime::epoch::{self, Pin};
 use crate::runtime::sync::{
     AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Mutex, Ordering, UnsafeCell,
 };
