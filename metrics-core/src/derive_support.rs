@@ -5,12 +5,12 @@
 //! place at the offending field, so a bad name fails the build with the rule's message, from
 //! the same predicates as [`check_metric_name`](crate::check_metric_name) at runtime.
 
-pub use crate::lint::MetricKind;
+pub use crate::model::MetricKind;
 pub use crate::{Buckets, LabelSet, LabelValue, NativeBuckets, Opts, RegisterError, Registry};
 pub use core;
 
-use crate::lint::{check_label_name, check_metric_name, check_unit};
 use crate::metric::sealed::Sealed;
+use crate::naming::{check_label_name, check_metric_name, check_unit};
 use crate::{Family, Metric};
 
 /// Fails const evaluation, with the rule's message, if `name` breaks a rule for `kind`.

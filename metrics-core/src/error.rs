@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use crate::lint::{MetricKind, Problem};
+use crate::model::MetricKind;
+use crate::naming::Problem;
 
 /// A value a metric cannot take.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -58,9 +58,10 @@ pub mod derive_support;
 mod encode;
 mod error;
 mod label;
-mod lint;
 mod metric;
-mod name;
+mod model;
+mod naming;
+
 mod registry;
 mod runtime;
 
@@ -68,24 +69,19 @@ pub use collector::process::ProcessCollector;
 #[cfg(feature = "gzip")]
 pub use encode::compress::Compression;
 pub use encode::negotiate::{negotiate, try_negotiate};
-pub use encode::parse::Sample;
 pub use encode::Format;
 pub use error::{BucketsError, Conflict, ExemplarError, LabelError, RegisterError, ValueError};
 pub use label::{DynLabels, LabelSet, LabelValue};
-pub use lint::{
-    breaks, check_label_name, check_metric_name, check_unit, checked_name, lint_exposition,
-    LintLevel, MetricKind, Problem, Rule,
-};
 pub use metric::counter::Counter;
-pub use metric::exemplar::{Exemplar, MAX_EXEMPLAR_CHARS};
+pub use metric::exemplar::MAX_EXEMPLAR_CHARS;
 pub use metric::family::{Family, Overflow, Series, OVERFLOW_VALUE};
 pub use metric::gauge::Gauge;
 pub use metric::histogram::{
     Buckets, Histogram, HistogramSnapshot, HistogramTimer, DEFAULT_BUCKETS,
 };
 pub use metric::native::{
-    bucket_index, bucket_upper_bound, NativeBuckets, NativeSnapshot, DEFAULT_MAX_BUCKETS,
-    DEFAULT_ZERO_THRESHOLD, MAX_SCHEMA, MIN_SCHEMA,
+    bucket_index, bucket_upper_bound, NativeBuckets, DEFAULT_MAX_BUCKETS, DEFAULT_ZERO_THRESHOLD,
+    MAX_SCHEMA, MIN_SCHEMA,
 };
 pub use metric::state_set::StateSet;
 pub use metric::Metric;
@@ -101,6 +97,14 @@ pub use metrics_macros::LabelValue;
 /// names from fields, HELP from doc comments, naming rules checked at compile time.
 #[cfg(feature = "derive")]
 pub use metrics_macros::MetricGroup;
+pub use model::{
+    BucketBounds, CounterSample, Exemplar, FamilyDesc, FamilyView, HistogramSample, LabelPairs,
+    MetricFamilies, MetricKind, NativeSnapshot, Sample, SeriesView, Value,
+};
+pub use naming::{
+    breaks, check_label_name, check_metric_name, check_unit, checked_name, lint_exposition,
+    LintLevel, Problem, Rule,
+};
 pub use registry::collector::{Collection, Collector, FamilyWriter};
 pub use registry::{
     default_registry, CollectorId, Opts, Registry, RegistryBuilder, SelfMetrics,

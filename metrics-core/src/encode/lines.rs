@@ -2,15 +2,14 @@
 //! pre-encoded pieces (the family name, the registry's const label block, the series' label
 //! block, the `le` text of each bucket) and formatted numbers, with no allocation per series.
 
-use crate::encode::{write_series_start, CounterSample};
+use crate::encode::write_series_start;
 use crate::label::escape_label_value;
-use crate::metric::histogram::{Buckets, Histogram};
+use crate::model::{BucketBounds, CounterSample, HistogramSample};
 use crate::runtime::float::{write_f64, write_u64};
 
 pub(crate) struct Lines<'a> {
     pub(crate) out: &'a mut Vec<u8>,
     const_labels: &'a str,
-    counts: Vec<u64>,
     scratch: String,
 }
 
@@ -19,7 +18,6 @@ impl<'a> Lines<'a> {
         Lines {
             out,
             const_labels,
-            counts: Vec::new(),
             scratch: String::new(),
         }
     }
@@ -59,32 +57,23 @@ impl<'a> Lines<'a> {
     }
 
     /// The cumulative `_bucket` lines of a histogram, each `le` text from `le`, and `after`
-    /// called after each value (for exemplars); returns the count and sum of the same snapshot.
+    /// called after each value (for exemplars).
     pub(crate) fn buckets(
         &mut self,
         name: &str,
         labels: &str,
-        histogram: &Histogram,
-        le: fn(&Buckets, usize) -> &str,
+        sample: &HistogramSample<'_>,
+        le: fn(&BucketBounds, usize) -> &str,
         mut after: impl FnMut(&mut Self, usize),
-    ) -> (u64, f64) {
-        let mut counts = std::mem::take(&mut self.counts);
-        let (count, sum) = histogram.snapshot_into(&mut counts);
+    ) {
         let mut cumulative = 0;
-        for (i, c) in counts.iter().enumerate() {
+        for (i, c) in sample.counts.iter().enumerate() {
             cumulative += c;
-            self.start(
-                name,
-                "_bucket",
-                labels,
-                Some(("le", le(histogram.buckets(), i))),
-            );
+            self.start(name, "_bucket", labels, Some(("le", le(sample.bounds, i))));
             write_u64(self.out, cumulative);
             after(self, i);
             self.out.push(b'\n');
         }
-        self.counts = counts;
-        (count, sum)
     }
 
     /// One state of a state set: labelled with the family's own name, 1 or 0.

@@ -1,18 +1,19 @@
-//! Exposition formats. Families and collectors write through [`Encoder`]; each format is one
-//! implementation of it, writing into a reusable byte buffer.
+//! Exposition formats. Each is a [`Sink`](crate::model::Sink) of the data model, writing
+//! what families and collectors give it into a reusable byte buffer.
 
 #[cfg(feature = "gzip")]
 pub(crate) mod compress;
 mod lines;
 pub(crate) mod negotiate;
 pub(crate) mod openmetrics;
-pub(crate) mod parse;
 pub(crate) mod protobuf;
+pub(crate) mod samples;
 pub(crate) mod text;
 
-use crate::lint::MetricKind;
-use crate::metric::exemplar::Exemplar;
-use crate::metric::histogram::Histogram;
+use crate::model::MetricFamilies;
+use openmetrics::OpenMetricsEncoder;
+use protobuf::ProtobufEncoder;
+use text::TextEncoder;
 
 /// An exposition format a registry can be encoded in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -41,58 +42,29 @@ impl Format {
     }
 }
 
-/// What a family is, as the encoders need it.
-#[derive(Debug, Clone, Copy)]
-#[allow(unreachable_pub)]
-pub struct FamilyDesc<'a> {
-    /// The full name of the family as registered (counters with `_total`, info with `_info`).
-    pub name: &'a str,
-    /// Help text, unescaped.
-    pub help: &'a str,
-    /// The type.
-    pub kind: MetricKind,
-    /// The unit, when declared.
-    pub unit: Option<&'a str>,
-}
-
-/// One counter series as the encoders need it.
-#[derive(Debug, Clone, Copy)]
-#[allow(unreachable_pub)]
-pub struct CounterSample<'a> {
-    /// Integer part.
-    pub int: u64,
-    /// Fractional part.
-    pub float: f64,
-    /// When the series started, Unix seconds.
-    pub created: Option<f64>,
-    /// The latest exemplar.
-    pub exemplar: Option<&'a Exemplar>,
-}
-
-impl CounterSample<'_> {
-    pub(crate) fn value(&self) -> f64 {
-        self.int as f64 + self.float
+impl Format {
+    /// Appends the exposition of families gathered earlier (`Registry::gather`) to `out`
+    /// and returns the `Content-Type` to send with it: what `Registry::encode` would have
+    /// written at the moment of the gather.
+    ///
+    /// ```
+    /// use metrics_core::{Format, MetricFamilies, Registry};
+    /// let registry = Registry::new();
+    /// registry.counter("jobs_total", "Jobs.").inc();
+    /// let mut families = MetricFamilies::new();
+    /// registry.gather(&mut families);
+    /// let mut body = Vec::new();
+    /// Format::Text.encode(&families, &mut body);
+    /// assert!(body.ends_with(b"\njobs_total 1\n"));
+    /// ```
+    pub fn encode(self, families: &MetricFamilies, out: &mut Vec<u8>) -> &'static str {
+        match self {
+            Format::Text => families.write_to(&mut TextEncoder::new(out, "")),
+            Format::OpenMetrics => families.write_to(&mut OpenMetricsEncoder::new(out, "")),
+            Format::Protobuf => families.write_to(&mut ProtobufEncoder::new(out, "")),
+        }
+        self.content_type()
     }
-}
-
-#[allow(unreachable_pub)]
-/// What families write their series to. `labels` is a pre-encoded label block
-/// (`name="value",...`, escaped, no braces), possibly empty; `name` is the family's full name.
-pub trait Encoder {
-    /// Starts a family; its series follow.
-    fn family(&mut self, desc: &FamilyDesc<'_>);
-    /// A counter series.
-    fn counter(&mut self, name: &str, labels: &str, sample: &CounterSample<'_>);
-    /// A gauge series.
-    fn gauge(&mut self, name: &str, labels: &str, value: f64);
-    /// A histogram series; the encoder takes the snapshot.
-    fn histogram(&mut self, name: &str, labels: &str, histogram: &Histogram);
-    /// One series of an info family: its labels, value 1.
-    fn info(&mut self, name: &str, labels: &str);
-    /// One state of a state set: the state label is named after the family.
-    fn state(&mut self, name: &str, labels: &str, state: &str, on: bool);
-    /// After the last family.
-    fn finish(&mut self) {}
 }
 
 /// Writes `name_suffix{const,labels,extra="value"} `, up to the sample value. `extra` is a

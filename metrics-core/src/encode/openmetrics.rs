@@ -6,10 +6,9 @@
 
 use crate::encode::lines::Lines;
 use crate::encode::text::escape_help;
-use crate::encode::{CounterSample, Encoder, FamilyDesc};
-use crate::lint::MetricKind;
-use crate::metric::exemplar::Exemplar;
-use crate::metric::histogram::{Buckets, Histogram};
+use crate::model::{
+    BucketBounds, CounterSample, Exemplar, FamilyDesc, HistogramSample, MetricKind, Sink,
+};
 use crate::runtime::float::{write_f64, write_timestamp};
 
 /// Writes OpenMetrics 1.0.0 into a caller's buffer.
@@ -36,7 +35,7 @@ impl<'a> OpenMetricsEncoder<'a> {
 fn exemplar(out: &mut Vec<u8>, exemplar: Option<&Exemplar>) {
     if let Some(e) = exemplar {
         out.extend_from_slice(b" # {");
-        out.extend_from_slice(e.labels().as_bytes());
+        out.extend_from_slice(e.label_block().as_bytes());
         out.extend_from_slice(b"} ");
         write_f64(out, e.value());
         out.push(b' ');
@@ -54,7 +53,7 @@ pub(crate) fn family_name(name: &str, kind: MetricKind) -> &str {
     }
 }
 
-impl Encoder for OpenMetricsEncoder<'_> {
+impl Sink for OpenMetricsEncoder<'_> {
     fn family(&mut self, desc: &FamilyDesc<'_>) {
         let family = family_name(desc.name, desc.kind);
         let out = &mut *self.lines.out;
@@ -94,17 +93,17 @@ impl Encoder for OpenMetricsEncoder<'_> {
         self.lines.float(name, "", labels, value);
     }
 
-    fn histogram(&mut self, name: &str, labels: &str, histogram: &Histogram) {
-        let (count, sum) = self.lines.buckets(
+    fn histogram(&mut self, name: &str, labels: &str, sample: &HistogramSample<'_>) {
+        self.lines.buckets(
             name,
             labels,
-            histogram,
-            Buckets::le_canonical,
-            |lines, i| histogram.with_exemplar(i, |e| exemplar(lines.out, e)),
+            sample,
+            BucketBounds::le_canonical,
+            |lines, i| exemplar(lines.out, sample.exemplar(i)),
         );
-        self.lines.integer(name, "_count", labels, count);
-        self.lines.float(name, "_sum", labels, sum);
-        self.created(name, labels, histogram.created());
+        self.lines.integer(name, "_count", labels, sample.count);
+        self.lines.float(name, "_sum", labels, sample.sum);
+        self.created(name, labels, sample.created);
     }
 
     fn info(&mut self, name: &str, labels: &str) {
@@ -114,6 +113,10 @@ impl Encoder for OpenMetricsEncoder<'_> {
 
     fn state(&mut self, name: &str, labels: &str, state: &str, on: bool) {
         self.lines.state(name, labels, state, on);
+    }
+
+    fn wants_native(&self) -> bool {
+        false
     }
 
     fn finish(&mut self) {

@@ -7,11 +7,10 @@
 //! the body in the rare case the length needs more bytes. Tests decode the output with `prost`
 //! against the schema.
 
-use crate::encode::{CounterSample, Encoder, FamilyDesc};
-use crate::lint::MetricKind;
-use crate::metric::exemplar::Exemplar;
-use crate::metric::histogram::Histogram;
-use crate::metric::native::NativeSnapshot;
+use crate::model::{
+    CounterSample, Exemplar, FamilyDesc, HistogramSample, LabelPairs, MetricKind, NativeSnapshot,
+    Sink,
+};
 
 // Field numbers of `metrics.proto`.
 const FAMILY_NAME: u32 = 1;
@@ -67,8 +66,6 @@ pub(crate) struct ProtobufEncoder<'a> {
     const_labels: &'a str,
     /// Where the body of the open family starts.
     family: Option<usize>,
-    counts: Vec<u64>,
-    unescaped: String,
 }
 
 impl<'a> ProtobufEncoder<'a> {
@@ -78,8 +75,6 @@ impl<'a> ProtobufEncoder<'a> {
             out,
             const_labels,
             family: None,
-            counts: Vec::new(),
-            unescaped: String::new(),
         }
     }
 
@@ -93,9 +88,9 @@ impl<'a> ProtobufEncoder<'a> {
     fn metric(&mut self, labels: &str, extra: Option<(&str, &str)>) -> usize {
         let metric = begin(self.out, FAMILY_METRIC);
         for block in [self.const_labels, labels] {
-            for_each_pair(block, &mut self.unescaped, |name, value| {
-                label_pair(self.out, METRIC_LABEL, name, value)
-            });
+            for (name, value) in LabelPairs::new(block) {
+                label_pair(self.out, METRIC_LABEL, name, &value);
+            }
         }
         if let Some((name, value)) = extra {
             label_pair(self.out, METRIC_LABEL, name, value);
@@ -112,7 +107,7 @@ impl<'a> ProtobufEncoder<'a> {
     }
 }
 
-impl Encoder for ProtobufEncoder<'_> {
+impl Sink for ProtobufEncoder<'_> {
     fn family(&mut self, desc: &FamilyDesc<'_>) {
         self.close_family();
         self.out.push(0);
@@ -135,7 +130,7 @@ impl Encoder for ProtobufEncoder<'_> {
         let counter = begin(self.out, METRIC_COUNTER);
         double(self.out, VALUE, sample.value());
         if let Some(e) = sample.exemplar {
-            exemplar(self.out, COUNTER_EXEMPLAR, e, &mut self.unescaped);
+            exemplar(self.out, COUNTER_EXEMPLAR, e);
         }
         if let Some(created) = sample.created {
             timestamp(self.out, COUNTER_CREATED, created);
@@ -148,59 +143,41 @@ impl Encoder for ProtobufEncoder<'_> {
         self.gauge_metric(labels, None, value);
     }
 
-    fn histogram(&mut self, _: &str, labels: &str, h: &Histogram) {
-        let mut counts = std::mem::take(&mut self.counts);
-        let native = h.native_snapshot();
-        let native_only = native.is_some() && h.buckets().bounds().is_empty();
-        let (mut count, mut sum) = if native_only {
-            counts.clear();
-            (0, 0.0)
-        } else {
-            h.snapshot_into(&mut counts)
+    fn histogram(&mut self, _: &str, labels: &str, h: &HistogramSample<'_>) {
+        // The native buckets' own count and sum, so that they agree with the buckets.
+        let (count, sum) = match h.native {
+            Some(native) => (native.count, native.sum),
+            None => (h.count, h.sum),
         };
-        if let Some(native) = &native {
-            // The native buckets' own count and sum, so that they agree with the buckets.
-            (count, sum) = (native.count, native.sum);
-        }
         let metric = self.metric(labels, None);
         let histogram = begin(self.out, METRIC_HISTOGRAM);
         varint_field(self.out, HISTOGRAM_COUNT, count);
         double(self.out, HISTOGRAM_SUM, sum);
-        if let Some(native) = &native {
+        if let Some(native) = h.native {
             native_buckets(self.out, native);
         }
-        let bounds = h.buckets().bounds();
+        // A native-only histogram's one count stands for its classic view: not sent.
+        let classic = if h.native_only { &[][..] } else { h.counts };
         let mut cumulative = 0;
-        for (i, c) in counts.iter().enumerate() {
+        for (i, c) in classic.iter().enumerate() {
             cumulative += c;
             let bucket = begin(self.out, HISTOGRAM_BUCKET);
             varint_field(self.out, BUCKET_CUMULATIVE, cumulative);
-            double(
-                self.out,
-                BUCKET_UPPER_BOUND,
-                bounds.get(i).copied().unwrap_or(f64::INFINITY),
-            );
-            h.with_exemplar(i, |e| {
-                if let Some(e) = e {
-                    exemplar(self.out, BUCKET_EXEMPLAR, e, &mut self.unescaped);
-                }
-            });
+            double(self.out, BUCKET_UPPER_BOUND, h.bounds.upper_bound(i));
+            if let Some(e) = h.exemplar(i) {
+                exemplar(self.out, BUCKET_EXEMPLAR, e);
+            }
             end(self.out, bucket);
         }
-        timestamp(self.out, HISTOGRAM_CREATED, h.created());
-        if native.is_some() {
+        timestamp(self.out, HISTOGRAM_CREATED, h.created);
+        if h.native.is_some() {
             // Native histograms carry their exemplars beside the buckets (all timestamped).
-            for i in 0..=h.buckets().bounds().len() {
-                h.with_exemplar(i, |e| {
-                    if let Some(e) = e {
-                        exemplar(self.out, HISTOGRAM_EXEMPLARS, e, &mut self.unescaped);
-                    }
-                });
+            for e in h.exemplars.iter().flatten() {
+                exemplar(self.out, HISTOGRAM_EXEMPLARS, e);
             }
         }
         end(self.out, histogram);
         end(self.out, metric);
-        self.counts = counts;
     }
 
     fn info(&mut self, _: &str, labels: &str) {
@@ -235,7 +212,7 @@ fn native_buckets(out: &mut Vec<u8>, native: &NativeSnapshot) {
         ),
     ];
     for (buckets, span_field, delta_field) in sides {
-        for (offset, length) in spans(buckets) {
+        for (offset, length) in crate::model::spans(buckets) {
             let span = begin(out, span_field);
             varint_field(out, SPAN_OFFSET, zigzag(i64::from(offset)));
             varint_field(out, SPAN_LENGTH, u64::from(length));
@@ -259,75 +236,15 @@ fn native_buckets(out: &mut Vec<u8>, native: &NativeSnapshot) {
     }
 }
 
-/// Spans of consecutive bucket indexes: (offset from the end of the previous span, or the
-/// first index, length).
-pub(crate) fn spans(buckets: &[(i32, u64)]) -> Vec<(i32, u32)> {
-    let mut spans: Vec<(i32, u32)> = Vec::new();
-    let mut next = 0;
-    for (i, &(key, _)) in buckets.iter().enumerate() {
-        match spans.last_mut() {
-            Some((_, length)) if key == next => *length += 1,
-            _ => spans.push((if i == 0 { key } else { key - next }, 1)),
-        }
-        next = key + 1;
-    }
-    spans
-}
-
 fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
 }
 
-/// Calls `f` with each `name="value"` pair of a label block, the value unescaped.
-fn for_each_pair(block: &str, scratch: &mut String, mut f: impl FnMut(&str, &str)) {
-    let mut rest = block;
-    // Label names hold no `=`: the first one ends the name, and `"` follows it.
-    while let Some(eq) = rest.bytes().position(|b| b == b'=') {
-        let name = &rest[..eq];
-        let Some(value_and_rest) = rest.get(eq + 2..) else {
-            return;
-        };
-        // Values without a backslash are stored as they are: no copy.
-        let quote = value_and_rest.bytes().position(|b| b == b'"' || b == b'\\');
-        let end = match quote {
-            Some(i) if value_and_rest.as_bytes()[i] == b'"' => {
-                f(name, &value_and_rest[..i]);
-                i
-            }
-            _ => {
-                let end = unescape(value_and_rest, scratch);
-                f(name, scratch);
-                end
-            }
-        };
-        rest = value_and_rest.get(end + 1..).unwrap_or("");
-        rest = rest.strip_prefix(',').unwrap_or(rest);
-    }
-}
-
-/// Unescapes a label value up to its closing quote into `out`; returns the quote's index.
-fn unescape(value_and_rest: &str, out: &mut String) -> usize {
-    out.clear();
-    let mut chars = value_and_rest.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return i,
-            '\\' => match chars.next() {
-                Some((_, 'n')) => out.push('\n'),
-                Some((_, other)) => out.push(other),
-                None => {}
-            },
-            c => out.push(c),
-        }
-    }
-    value_and_rest.len()
-}
-
-fn exemplar(out: &mut Vec<u8>, field: u32, e: &Exemplar, scratch: &mut String) {
+fn exemplar(out: &mut Vec<u8>, field: u32, e: &Exemplar) {
     let start = begin(out, field);
-    for_each_pair(e.labels(), scratch, |name, value| {
-        label_pair(out, EXEMPLAR_LABEL, name, value)
-    });
+    for (name, value) in e.labels() {
+        label_pair(out, EXEMPLAR_LABEL, name, &value);
+    }
     double(out, EXEMPLAR_VALUE, e.value());
     timestamp(out, EXEMPLAR_TIMESTAMP, e.timestamp());
     end(out, start);
@@ -426,23 +343,6 @@ mod tests {
             assert_eq!(out, expected, "length {len}");
         }
     }
-
-    #[test]
-    fn label_blocks_are_unescaped() {
-        let mut pairs = Vec::new();
-        let mut scratch = String::new();
-        for_each_pair(r#"a="x\"y",b="1\\2\n",c="""#, &mut scratch, |n, v| {
-            pairs.push((n.to_string(), v.to_string()))
-        });
-        assert_eq!(
-            pairs,
-            [
-                ("a".into(), "x\"y".into()),
-                ("b".into(), "1\\2\n".into()),
-                ("c".into(), String::new())
-            ]
-        );
-    }
 }
 
 /// Our output decoded with `prost` against the `io.prometheus.client` schema, and compared
@@ -451,7 +351,7 @@ mod tests {
 mod schema_tests {
     use prost::Message;
 
-    use crate::encode::parse::samples;
+    use crate::naming::parse::samples;
     use crate::runtime::float::write_f64;
     use crate::{Buckets, Counter, DynLabels, Family, Format, Gauge, Histogram, Opts, Registry};
 

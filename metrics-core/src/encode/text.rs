@@ -5,9 +5,7 @@
 //! bytes and formats numbers, and allocates nothing per series.
 
 use crate::encode::lines::Lines;
-use crate::encode::{CounterSample, Encoder, FamilyDesc};
-use crate::lint::MetricKind;
-use crate::metric::histogram::{Buckets, Histogram};
+use crate::model::{BucketBounds, CounterSample, FamilyDesc, HistogramSample, MetricKind, Sink};
 
 /// Writes text 0.0.4 into a caller's buffer.
 pub(crate) struct TextEncoder<'a> {
@@ -23,7 +21,7 @@ impl<'a> TextEncoder<'a> {
     }
 }
 
-impl Encoder for TextEncoder<'_> {
+impl Sink for TextEncoder<'_> {
     fn family(&mut self, desc: &FamilyDesc<'_>) {
         let out = &mut *self.lines.out;
         out.extend_from_slice(b"# HELP ");
@@ -52,18 +50,16 @@ impl Encoder for TextEncoder<'_> {
         self.lines.float(name, "", labels, value);
     }
 
-    fn histogram(&mut self, name: &str, labels: &str, histogram: &Histogram) {
-        let buckets = histogram.buckets();
-        if buckets.bounds().is_empty() && buckets.native_buckets().is_some() {
+    fn histogram(&mut self, name: &str, labels: &str, sample: &HistogramSample<'_>) {
+        if sample.native_only {
             self.lines.out.extend_from_slice(
                 b"# native histogram: its buckets are in the protobuf format only\n",
             );
         }
-        let (count, sum) = self
-            .lines
-            .buckets(name, labels, histogram, Buckets::le, |_, _| {});
-        self.lines.float(name, "_sum", labels, sum);
-        self.lines.integer(name, "_count", labels, count);
+        self.lines
+            .buckets(name, labels, sample, BucketBounds::le, |_, _| {});
+        self.lines.float(name, "_sum", labels, sample.sum);
+        self.lines.integer(name, "_count", labels, sample.count);
     }
 
     fn info(&mut self, name: &str, labels: &str) {
@@ -72,6 +68,10 @@ impl Encoder for TextEncoder<'_> {
 
     fn state(&mut self, name: &str, labels: &str, state: &str, on: bool) {
         self.lines.state(name, labels, state, on);
+    }
+
+    fn wants_native(&self) -> bool {
+        false
     }
 }
 
@@ -91,7 +91,7 @@ pub(crate) fn escape_help(out: &mut Vec<u8>, help: &str, quotes: bool) {
 mod tests {
     use proptest::prelude::*;
 
-    use crate::encode::parse::samples;
+    use crate::naming::parse::samples;
     use crate::{Buckets, DynLabels, Family, Format, Gauge, Histogram, LintLevel, Opts, Registry};
 
     fn text(registry: &Registry) -> String {
@@ -112,8 +112,8 @@ mod tests {
             family.with_label_values(&[&value, "x"]).set(1.5);
             let text = text(&registry);
             let help_line = text.lines().next().unwrap();
-            let parsed_help = match crate::encode::parse::parse_line(help_line).unwrap() {
-                crate::encode::parse::Line::Help { text, .. } => text,
+            let parsed_help = match crate::naming::parse::parse_line(help_line).unwrap() {
+                crate::naming::parse::Line::Help { text, .. } => text,
                 other => panic!("not a HELP line: {other:?}"),
             };
             prop_assert_eq!(parsed_help, help);

@@ -3,9 +3,9 @@
 use triomphe::Arc;
 
 use crate::error::{ExemplarError, ValueError};
-use crate::metric::exemplar::Exemplar;
 use crate::metric::extras::{Extras, ExtrasSlot};
 use crate::metric::family::SeriesHeader;
+use crate::model::Exemplar;
 use crate::runtime::cells::OneCell;
 use crate::runtime::float::add_f64;
 use crate::runtime::sync::Ordering;

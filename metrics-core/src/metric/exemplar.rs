@@ -1,21 +1,15 @@
 //! Exemplars: a sample's link to a trace (`trace_id`), kept beside a counter or a histogram
-//! bucket and exported in OpenMetrics and protobuf.
+//! bucket and exported in OpenMetrics and protobuf. The data is the model's
+//! ([`Exemplar`]); this checks what a caller gives.
 
 use crate::error::ExemplarError;
 use crate::label::push_pair;
-use crate::lint::Problem;
+use crate::model::Exemplar;
+use crate::naming::Problem;
 use crate::runtime::clock::now_seconds;
 
 /// The most characters the label names and values of one exemplar may hold (OpenMetrics).
 pub const MAX_EXEMPLAR_CHARS: usize = 128;
-
-/// One exemplar: labels (such as `trace_id`), the value recorded and when.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Exemplar {
-    labels: Box<str>,
-    value: f64,
-    timestamp: f64,
-}
 
 impl Exemplar {
     /// Checks the labels and stamps the exemplar with the current time.
@@ -23,11 +17,11 @@ impl Exemplar {
         let mut chars = 0;
         let mut block = String::new();
         for (i, (name, label_value)) in labels.iter().enumerate() {
-            if let Err(rule) = crate::name::check_label_name(name) {
+            if let Err(rule) = crate::naming::valid::label_name(name) {
                 return Err(ExemplarError::Name(Problem::label("exemplar", name, rule)));
             }
             if labels[..i].iter().any(|(earlier, _)| earlier == name) {
-                let rule = crate::lint::Rule::DuplicateLabel;
+                let rule = crate::naming::Rule::DuplicateLabel;
                 return Err(ExemplarError::Name(Problem::label("exemplar", name, rule)));
             }
             chars += name.chars().count() + label_value.chars().count();
@@ -42,21 +36,6 @@ impl Exemplar {
             timestamp: now_seconds(),
         })
     }
-
-    /// The labels as an escaped block, `name="value",...`.
-    pub(crate) fn labels(&self) -> &str {
-        &self.labels
-    }
-
-    /// The value recorded with the exemplar.
-    pub fn value(&self) -> f64 {
-        self.value
-    }
-
-    /// When it was recorded, in seconds since the Unix epoch.
-    pub fn timestamp(&self) -> f64 {
-        self.timestamp
-    }
 }
 
 #[cfg(test)]
@@ -66,7 +45,7 @@ mod tests {
     #[test]
     fn labels_are_checked_and_bounded() {
         let e = Exemplar::new(&[("trace_id", "abc\"1")], 2.5).unwrap();
-        assert_eq!(e.labels(), r#"trace_id="abc\"1""#);
+        assert_eq!(e.label_block(), r#"trace_id="abc\"1""#);
         assert_eq!(e.value(), 2.5);
         assert!(e.timestamp() > 1.6e9);
         let exactly = "x".repeat(MAX_EXEMPLAR_CHARS - "trace_id".len());

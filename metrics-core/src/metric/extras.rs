@@ -21,7 +21,7 @@ use crate::runtime::sync::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
-use crate::metric::exemplar::Exemplar;
+use crate::model::Exemplar;
 
 /// Extras in the first bucket; bucket `k` holds `FIRST << k` of them.
 const FIRST: usize = 32;

@@ -24,12 +24,12 @@ use std::sync::LazyLock;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::encode::{Encoder, FamilyDesc};
 use crate::error::LabelError;
 use crate::label::{pair_openings, push_pairs, push_value, DynLabels, LabelSet};
 use crate::metric::dense::DenseSlot;
 use crate::metric::sparse::Sparse;
 use crate::metric::Metric;
+use crate::model::{FamilyDesc, Scratch, Sink};
 use crate::runtime::clock::unix_ms;
 use crate::runtime::epoch::{self, Pin};
 use crate::runtime::sync::{AtomicU64, AtomicUsize, Ordering};
@@ -642,13 +642,13 @@ impl<L, M: Metric> FamilyCells<L, M> {
         values
     }
 
-    /// Writes every live series (and drops those idle past the expiry).
-    pub(crate) fn encode(&self, encoder: &mut dyn Encoder) {
+    /// Writes every live series into `sink` (and drops those idle past the expiry).
+    pub(crate) fn write_to(&self, sink: &mut dyn Sink, scratch: &mut Scratch) {
         if self.len() == 0 && self.overflow_series.get().is_none() {
             return;
         }
         let name = &*self.spec.name;
-        encoder.family(&FamilyDesc {
+        sink.family(&FamilyDesc {
             name,
             help: &self.spec.help,
             kind: M::KIND,
@@ -658,7 +658,8 @@ impl<L, M: Metric> FamilyCells<L, M> {
             name,
             openings: pair_openings(&self.spec.label_names),
             block: String::new(),
-            encoder,
+            sink,
+            scratch,
         };
         for (slot, values) in self.dense.iter().zip(self.dense_values.iter()) {
             if let (Some((metric, true)), Some(values)) = (slot.made(), values.get()) {
@@ -687,7 +688,8 @@ struct SeriesOut<'a> {
     name: &'a str,
     openings: Vec<String>,
     block: String,
-    encoder: &'a mut dyn Encoder,
+    sink: &'a mut dyn Sink,
+    scratch: &'a mut Scratch,
 }
 
 impl SeriesOut<'_> {
@@ -696,7 +698,7 @@ impl SeriesOut<'_> {
     fn write_block<M: Metric>(&mut self, metric: &M, values: &str, plain: bool) {
         self.block.clear();
         push_pairs(&mut self.block, &self.openings, values, plain);
-        metric.encode(self.name, &self.block, self.encoder);
+        metric.write_to(self.name, &self.block, self.sink, self.scratch);
     }
 
     /// Writes a series of the hashed table, whose label values come one by one, each stored
@@ -707,7 +709,7 @@ impl SeriesOut<'_> {
             self.block.push_str(opening);
             self.block.push_str(value);
         }
-        metric.encode(self.name, &self.block, self.encoder);
+        metric.write_to(self.name, &self.block, self.sink, self.scratch);
     }
 }
 

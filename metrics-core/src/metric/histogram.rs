@@ -29,10 +29,12 @@ use parking_lot::Mutex;
 use std::sync::OnceLock;
 
 use crate::error::{BucketsError, ExemplarError};
-use crate::metric::exemplar::Exemplar;
 use crate::metric::family::SeriesHeader;
-use crate::metric::native::{Limited, Native, NativeBuckets, NativeSnapshot};
+use crate::metric::native::{Limited, Native, NativeBuckets};
 use crate::metric::slices::SliceTable;
+use crate::model::Exemplar;
+use crate::model::NativeSnapshot;
+use crate::model::{BucketBounds, HistogramSample, Scratch, Sink};
 use crate::runtime::cells::CellId;
 use crate::runtime::float::add_f64;
 use crate::runtime::sync::{spin_yield, AtomicU64, AtomicU8, Ordering};
@@ -54,11 +56,8 @@ pub struct Buckets {
 }
 
 struct Bounds {
-    bounds: Box<[f64]>,
-    /// Each bound as the text of an `le` label value, `+Inf` last.
-    le: Box<[Box<str>]>,
-    /// The same in OpenMetrics' canonical form (`1.0`, not `1`).
-    le_canonical: Box<[Box<str>]>,
+    /// The bounds, with their `le` texts, as the data model has them.
+    bounds: BucketBounds,
     /// Native (exponential) buckets kept beside these, if any.
     native: Option<NativeBuckets>,
     /// Finds a value's bucket from its bits, where the bounds allow (see `slices.rs`).
@@ -94,32 +93,10 @@ impl Buckets {
                 return Err(BucketsError::NotSorted { index: i, bound: b });
             }
         }
-        let mut le: Vec<Box<str>> = bounds
-            .iter()
-            .map(|&b| {
-                let mut text = Vec::new();
-                crate::runtime::float::write_f64(&mut text, b);
-                String::from_utf8(text).unwrap_or_default().into_boxed_str()
-            })
-            .collect();
-        le.push("+Inf".into());
-        let le_canonical = le
-            .iter()
-            .map(|text| {
-                let integral = text.bytes().all(|b| b.is_ascii_digit() || b == b'-');
-                if integral {
-                    format!("{text}.0").into()
-                } else {
-                    text.clone()
-                }
-            })
-            .collect();
         Ok(Buckets {
             inner: Arc::new(Bounds {
                 table: SliceTable::new(&bounds),
-                bounds: bounds.into(),
-                le: le.into(),
-                le_canonical,
+                bounds: BucketBounds::new(bounds),
                 native: None,
             }),
         })
@@ -139,8 +116,6 @@ impl Buckets {
         Buckets {
             inner: Arc::new(Bounds {
                 bounds: bounds.bounds.clone(),
-                le: bounds.le.clone(),
-                le_canonical: bounds.le_canonical.clone(),
                 native: Some(native),
                 table: bounds.table.clone(),
             }),
@@ -193,17 +168,12 @@ impl Buckets {
 
     /// The finite upper bounds, increasing.
     pub fn bounds(&self) -> &[f64] {
+        self.inner.bounds.bounds()
+    }
+
+    /// The bounds as the data model has them, with their `le` texts.
+    pub(crate) fn bucket_bounds(&self) -> &BucketBounds {
         &self.inner.bounds
-    }
-
-    /// The `le` label value of bucket `i` (`+Inf` for the last).
-    pub(crate) fn le(&self, i: usize) -> &str {
-        &self.inner.le[i]
-    }
-
-    /// The `le` label value of bucket `i` in OpenMetrics' canonical form.
-    pub(crate) fn le_canonical(&self, i: usize) -> &str {
-        &self.inner.le_canonical[i]
     }
 
     /// The bucket an observation falls in: the first bound `>= v`, or the `+Inf` bucket.
@@ -219,7 +189,7 @@ impl Buckets {
     /// observing stays small.
     #[inline(never)]
     fn index_by_counting(&self, v: f64) -> usize {
-        let bounds = &*self.inner.bounds;
+        let bounds = self.bounds();
         if v.is_nan() {
             return bounds.len();
         }
@@ -244,7 +214,7 @@ impl Default for Buckets {
 
 impl PartialEq for Buckets {
     fn eq(&self, other: &Buckets) -> bool {
-        self.inner.bounds == other.inner.bounds && self.inner.native == other.inner.native
+        self.bounds() == other.bounds() && self.inner.native == other.inner.native
     }
 }
 
@@ -585,16 +555,49 @@ impl Histogram {
         self.inner.series.created()
     }
 
-    /// Calls `f` with the exemplar of bucket `bucket`, holding its lock.
-    pub(crate) fn with_exemplar<R>(
+    /// Writes the histogram into `sink` as the data model's sample, read once: the native
+    /// buckets (when the sink takes them, or stand for the classic ones), then the classic
+    /// buckets, count and sum, and a copy of the exemplars if it ever had one.
+    pub(crate) fn write_to(
         &self,
-        bucket: usize,
-        f: impl FnOnce(Option<&Exemplar>) -> R,
-    ) -> R {
-        match self.inner.exemplars.get().and_then(|e| e.get(bucket)) {
-            Some(slot) => f(slot.lock().as_ref()),
-            None => f(None),
+        name: &str,
+        labels: &str,
+        sink: &mut dyn Sink,
+        scratch: &mut Scratch,
+    ) {
+        let h = &*self.inner;
+        let wants_native = sink.wants_native();
+        let native = if wants_native || h.native_only {
+            self.native_snapshot()
+        } else {
+            None
+        };
+        let (count, sum) = match (&native, h.native_only) {
+            // A native-only histogram's classic view: one bucket of everything.
+            (Some(n), true) => {
+                scratch.counts.clear();
+                scratch.counts.push(n.count);
+                (n.count, n.sum)
+            }
+            _ => self.snapshot_into(&mut scratch.counts),
+        };
+        scratch.exemplars.clear();
+        if let Some(slots) = h.exemplars.get() {
+            scratch
+                .exemplars
+                .extend(slots.iter().map(|slot| slot.lock().clone()));
         }
+        let sample = HistogramSample {
+            bounds: h.buckets.bucket_bounds(),
+            counts: &scratch.counts,
+            count,
+            sum,
+            created: self.created(),
+            exemplars: &scratch.exemplars,
+            native: native.as_ref().filter(|_| wants_native),
+            native_only: h.native_only,
+        };
+        sink.histogram(name, labels, &sample);
     }
 }
 
@@ -842,9 +845,9 @@ mod tests {
             Err(BucketsError::InvalidStep(1.0))
         );
         assert_eq!(Buckets::default().bounds(), &DEFAULT_BUCKETS);
-        assert_eq!(Buckets::default().le(11), "+Inf");
-        assert_eq!(Buckets::default().le(0), "0.005");
-        assert_eq!(Buckets::default().le(7), "1");
+        assert_eq!(Buckets::default().bucket_bounds().le(11), "+Inf");
+        assert_eq!(Buckets::default().bucket_bounds().le(0), "0.005");
+        assert_eq!(Buckets::default().bucket_bounds().le(7), "1");
     }
 
     #[test]

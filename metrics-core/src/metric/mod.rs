@@ -15,8 +15,7 @@ pub(crate) mod values;
 
 use std::fmt;
 
-use crate::encode::{CounterSample, Encoder};
-use crate::lint::MetricKind;
+use crate::model::{CounterSample, MetricKind, Scratch, Sink};
 use counter::Counter;
 use family::SeriesHeader;
 use gauge::Gauge;
@@ -46,8 +45,8 @@ pub(crate) mod sealed {
         fn header(&self) -> &SeriesHeader;
         /// The configuration for the given buckets (ignored by all but histograms).
         fn config_from(buckets: Option<Buckets>) -> Self::Config;
-        /// Writes one series.
-        fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder);
+        /// Writes one series into a sink of the data model.
+        fn write_to(&self, name: &str, labels: &str, sink: &mut dyn Sink, scratch: &mut Scratch);
         /// Changes whenever the value changes (used to expire idle series).
         fn fingerprint(&self) -> u64;
         /// Back to zero.
@@ -66,11 +65,11 @@ impl sealed::Sealed for Counter {
         Counter::header(self)
     }
     fn config_from(_: Option<Buckets>) {}
-    fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
+    fn write_to(&self, name: &str, labels: &str, sink: &mut dyn Sink, _: &mut Scratch) {
         let (int, float) = self.parts();
         let created = Some(self.created());
         self.with_exemplar(|exemplar| {
-            encoder.counter(
+            sink.counter(
                 name,
                 labels,
                 &CounterSample {
@@ -102,8 +101,8 @@ impl sealed::Sealed for Gauge {
         Gauge::header(self)
     }
     fn config_from(_: Option<Buckets>) {}
-    fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
-        encoder.gauge(name, labels, self.get());
+    fn write_to(&self, name: &str, labels: &str, sink: &mut dyn Sink, _: &mut Scratch) {
+        sink.gauge(name, labels, self.get());
     }
     fn fingerprint(&self) -> u64 {
         self.get().to_bits()
@@ -126,8 +125,8 @@ impl sealed::Sealed for Histogram {
     fn config_from(buckets: Option<Buckets>) -> Buckets {
         buckets.unwrap_or_default()
     }
-    fn encode(&self, name: &str, labels: &str, encoder: &mut dyn Encoder) {
-        encoder.histogram(name, labels, self);
+    fn write_to(&self, name: &str, labels: &str, sink: &mut dyn Sink, scratch: &mut Scratch) {
+        Histogram::write_to(self, name, labels, sink, scratch)
     }
     fn fingerprint(&self) -> u64 {
         Histogram::fingerprint(self)

@@ -31,6 +31,7 @@ use parking_lot::Mutex;
 
 use crate::error::BucketsError;
 use crate::metric::slices::Slice;
+use crate::model::NativeSnapshot;
 use crate::runtime::cells::CellId;
 use crate::runtime::clock::now_seconds;
 use crate::runtime::float::add_f64;
@@ -152,27 +153,6 @@ impl NativeBuckets {
             zero_threshold: self.zero_threshold,
         }
     }
-}
-
-/// A consistent reading of a native histogram.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NativeSnapshot {
-    /// The schema of the buckets.
-    pub schema: i8,
-    /// The zero bucket's threshold.
-    pub zero_threshold: f64,
-    /// Observations in the zero bucket.
-    pub zero_count: u64,
-    /// All observations (NaN ones included, which have no bucket).
-    pub count: u64,
-    /// Their sum.
-    pub sum: f64,
-    /// Positive buckets that have observations: (index, count), by index.
-    pub positive: Vec<(i32, u64)>,
-    /// Negative buckets (by the index of `|v|`), likewise.
-    pub negative: Vec<(i32, u64)>,
-    /// When the histogram started or was last reset, Unix seconds.
-    pub created: f64,
 }
 
 /// The upper bound of bucket `key` at `schema`: `2^(key * 2^-schema)`.
@@ -1408,7 +1388,7 @@ mod tests {
 
     #[test]
     fn spans_and_deltas() {
-        use crate::encode::protobuf::spans;
+        use crate::model::spans;
         assert_eq!(spans(&[]), vec![]);
         assert_eq!(
             spans(&[(-2, 1), (-1, 4), (0, 2), (3, 1), (4, 1), (10, 5)]),

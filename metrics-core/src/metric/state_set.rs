@@ -4,9 +4,8 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::encode::{Encoder, FamilyDesc};
 use crate::label::LabelValue;
-use crate::lint::MetricKind;
+use crate::model::{FamilyDesc, MetricKind, Scratch, Sink};
 use crate::runtime::sync::{AtomicUsize, Ordering};
 
 /// The current state among the values of `S`, a fixed-cardinality [`LabelValue`] (an enum).
@@ -103,9 +102,9 @@ impl<S: LabelValue> StateSet<S> {
 }
 
 impl crate::registry::Collect for StateCells {
-    fn encode(&self, encoder: &mut dyn Encoder) {
+    fn write_to(&self, sink: &mut dyn Sink, _: &mut Scratch) {
         let kind = MetricKind::StateSet;
-        encoder.family(&FamilyDesc {
+        sink.family(&FamilyDesc {
             name: &self.name,
             help: &self.help,
             kind,
@@ -113,7 +112,7 @@ impl crate::registry::Collect for StateCells {
         });
         let current = self.current.load(Ordering::Relaxed);
         for (i, state) in self.states.iter().enumerate() {
-            encoder.state(&self.name, "", state, i == current);
+            sink.state(&self.name, "", state, i == current);
         }
     }
 

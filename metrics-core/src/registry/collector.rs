@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::encode::{CounterSample, Encoder, FamilyDesc};
 use crate::label::push_pair;
-use crate::lint::{self, MetricKind, Problem};
+use crate::model::{CounterSample, FamilyDesc, MetricKind, Scratch, Sink};
+use crate::naming::{self, Problem};
 
 /// Something that produces metric families when the registry is encoded, rather than
 /// holding live metrics: a view over another library's statistics, the process collector,
@@ -37,13 +37,13 @@ pub trait Collector: Send + Sync + 'static {
 /// left out of the exposition (rather than breaking it) and reported by
 /// `Registry::collector_problems`.
 pub struct Collection<'a> {
-    encoder: &'a mut dyn Encoder,
+    sink: &'a mut dyn Sink,
     problems: &'a mut Vec<Problem>,
 }
 
 impl<'a> Collection<'a> {
-    pub(crate) fn new(encoder: &'a mut dyn Encoder, problems: &'a mut Vec<Problem>) -> Self {
-        Collection { encoder, problems }
+    pub(crate) fn new(sink: &'a mut dyn Sink, problems: &'a mut Vec<Problem>) -> Self {
+        Collection { sink, problems }
     }
 
     /// A counter family of one unlabelled series.
@@ -87,7 +87,7 @@ impl<'a> Collection<'a> {
         kind: MetricKind,
         labels: &[&str],
     ) -> FamilyWriter<'c, 'a> {
-        let invalid = lint::family_problems(name, help, kind, labels, &[])
+        let invalid = naming::family_problems(name, help, kind, labels, &[])
             .into_iter()
             .find(|p| !p.rule().is_lint());
         let valid = match invalid {
@@ -98,7 +98,7 @@ impl<'a> Collection<'a> {
                 false
             }
             None => {
-                self.encoder.family(&FamilyDesc {
+                self.sink.family(&FamilyDesc {
                     name,
                     help,
                     kind,
@@ -139,10 +139,10 @@ impl FamilyWriter<'_, '_> {
         for (name, v) in self.labels.iter().zip(values) {
             push_pair(&mut self.block, name, v);
         }
-        let encoder = &mut *self.collection.encoder;
+        let sink = &mut *self.collection.sink;
         match self.kind {
-            MetricKind::Counter => encoder.counter(&self.name, &self.block, &float_sample(value)),
-            _ => encoder.gauge(&self.name, &self.block, value),
+            MetricKind::Counter => sink.counter(&self.name, &self.block, &float_sample(value)),
+            _ => sink.gauge(&self.name, &self.block, value),
         }
         self
     }
@@ -157,17 +157,17 @@ pub(crate) struct Callback {
 }
 
 impl crate::registry::Collect for Callback {
-    fn encode(&self, encoder: &mut dyn Encoder) {
+    fn write_to(&self, sink: &mut dyn Sink, _: &mut Scratch) {
         let value = (self.read)();
-        encoder.family(&FamilyDesc {
+        sink.family(&FamilyDesc {
             name: &self.name,
             help: &self.help,
             kind: self.kind,
             unit: None,
         });
         match self.kind {
-            MetricKind::Counter => encoder.counter(&self.name, "", &float_sample(value)),
-            _ => encoder.gauge(&self.name, "", value),
+            MetricKind::Counter => sink.counter(&self.name, "", &float_sample(value)),
+            _ => sink.gauge(&self.name, "", value),
         }
     }
 }
@@ -190,14 +190,14 @@ pub(crate) struct Info {
 }
 
 impl crate::registry::Collect for Info {
-    fn encode(&self, encoder: &mut dyn Encoder) {
+    fn write_to(&self, sink: &mut dyn Sink, _: &mut Scratch) {
         let kind = MetricKind::Info;
-        encoder.family(&FamilyDesc {
+        sink.family(&FamilyDesc {
             name: &self.name,
             help: &self.help,
             kind,
             unit: None,
         });
-        encoder.info(&self.name, &self.labels);
+        sink.info(&self.name, &self.labels);
     }
 }

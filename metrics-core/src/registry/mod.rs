@@ -12,27 +12,29 @@ use std::time::Duration;
 use parking_lot::{Mutex, RwLock};
 
 use crate::encode::openmetrics::OpenMetricsEncoder;
-use crate::encode::parse::{self, Sample};
 use crate::encode::protobuf::ProtobufEncoder;
+use crate::encode::samples;
 use crate::encode::text::TextEncoder;
-use crate::encode::{Encoder, Format};
+use crate::encode::Format;
 use crate::error::{Conflict, RegisterError};
 use crate::label::{push_pair, LabelSet, LabelValue};
-use crate::lint::{self, LintLevel, MetricKind, Problem};
 use crate::metric::counter::Counter;
 use crate::metric::family::{Family, FamilyCells, FamilySpec, Overflow};
 use crate::metric::gauge::Gauge;
 use crate::metric::histogram::{Buckets, Histogram};
 use crate::metric::state_set::StateSet;
 use crate::metric::Metric;
+use crate::model::Sample;
+use crate::model::{MetricFamilies, MetricKind, Scratch, Sink};
+use crate::naming::{self, LintLevel, Problem};
 use collector::{Callback, Collection, Collector, Info};
 
 /// The series limit of a family when neither it nor its registry says otherwise.
 pub const DEFAULT_SERIES_LIMIT: usize = 10_000;
 
-/// A registry entry as the encoders see it.
+/// A registry entry: what it writes into a sink of the data model at each scrape.
 pub(crate) trait Collect: Send + Sync {
-    fn encode(&self, encoder: &mut dyn Encoder);
+    fn write_to(&self, sink: &mut dyn Sink, scratch: &mut Scratch);
     fn refused(&self) -> u64 {
         0
     }
@@ -42,8 +44,8 @@ pub(crate) trait Collect: Send + Sync {
 }
 
 impl<L: 'static, M: Metric> Collect for FamilyCells<L, M> {
-    fn encode(&self, encoder: &mut dyn Encoder) {
-        FamilyCells::encode(self, encoder)
+    fn write_to(&self, sink: &mut dyn Sink, scratch: &mut Scratch) {
+        FamilyCells::write_to(self, sink, scratch)
     }
     fn refused(&self) -> u64 {
         FamilyCells::refused(self)
@@ -198,12 +200,13 @@ impl RegistryBuilder {
     /// const label name repeats.
     pub fn build(self) -> Result<Registry, RegisterError> {
         if let Some(ns) = &self.namespace {
-            if let Err(rule) = crate::name::check_metric_name(ns) {
+            if let Err(rule) = crate::naming::valid::metric_name(ns) {
                 return Err(Problem::metric(ns, rule).into());
             }
         }
         let names: Vec<&str> = self.const_labels.iter().map(|(n, _)| n.as_str()).collect();
-        let problems = lint::family_problems("const_labels", "-", MetricKind::Unknown, &names, &[]);
+        let problems =
+            naming::family_problems("const_labels", "-", MetricKind::Unknown, &names, &[]);
         if let Some(problem) = problems.into_iter().find(|p| !p.rule().is_lint()) {
             return Err(problem.into());
         }
@@ -460,7 +463,8 @@ impl Registry {
         let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
         let warnings = self.check_names(&name, &opts.help, M::KIND, &label_refs)?;
         if let Some(unit) = &opts.unit {
-            lint::check_unit(&name, unit, M::KIND).map_err(|rule| Problem::metric(&name, rule))?;
+            naming::check_unit(&name, unit, M::KIND)
+                .map_err(|rule| Problem::metric(&name, rule))?;
         }
         let spec = FamilySpec {
             name: name.clone().into(),
@@ -618,7 +622,8 @@ impl Registry {
     ) -> Result<StateSet<S>, RegisterError> {
         let name = self.full_name(name);
         let warnings = self.check_names(&name, help, MetricKind::StateSet, &[])?;
-        crate::name::check_label_name(&name).map_err(|rule| Problem::label(&name, &name, rule))?;
+        crate::naming::valid::label_name(&name)
+            .map_err(|rule| Problem::label(&name, &name, rule))?;
         let set = StateSet::<S>::new(&name, help)
             .ok_or_else(|| RegisterError::NotEnumerable { name: name.clone() })?;
         let mut state = self.inner.state.write();
@@ -705,9 +710,30 @@ impl Registry {
         self.inner.collector_problems.lock().clone()
     }
 
-    /// Every sample, as the text format exposes it: counters with `_total`, histograms as
-    /// `_bucket` (with `le`), `_sum` and `_count` series, const labels included. What the
-    /// push clients send (a Pushgateway, remote write).
+    /// Every family and series as data, into `out` (emptied first, its room kept): what
+    /// [`encode`](Registry::encode) would write, in the same order, without an exposition
+    /// format in between. Native histograms, exemplars, units and created times come along;
+    /// the push clients send from this.
+    ///
+    /// ```
+    /// use metrics_core::{MetricFamilies, Registry, Value};
+    /// let registry = Registry::new();
+    /// registry.gauge("queue_depth", "Jobs waiting.").set(7.0);
+    /// let mut families = MetricFamilies::new();
+    /// registry.gather(&mut families);
+    /// let queue = families.iter().next().unwrap();
+    /// assert_eq!(queue.desc().name, "queue_depth");
+    /// assert_eq!(queue.series().next().unwrap().value(), Value::Gauge(7.0));
+    /// ```
+    pub fn gather(&self, out: &mut MetricFamilies) {
+        out.begin(&self.inner.const_block);
+        self.write_to(out);
+    }
+
+    /// Every sample as the text format exposes it: counters with `_total`, histograms as
+    /// cumulative `_bucket` series (with `le`), `_sum` and `_count`, state sets as one
+    /// series per state, const labels first. Built from [`gather`](Registry::gather);
+    /// native buckets and exemplars have no place in it (gather keeps them).
     ///
     /// ```
     /// let registry = metrics_core::Registry::new();
@@ -717,16 +743,9 @@ impl Registry {
     /// assert_eq!(samples[0].value, 2.0);
     /// ```
     pub fn samples(&self) -> Vec<Sample> {
-        let mut text = Vec::new();
-        self.encode(Format::Text, &mut text);
-        // Our own text output always parses (the exposition tests hold it to that).
-        String::from_utf8_lossy(&text)
-            .lines()
-            .filter_map(|line| match parse::parse_line(line) {
-                Ok(parse::Line::Sample(sample)) => Some(sample),
-                _ => None,
-            })
-            .collect()
+        let mut families = MetricFamilies::new();
+        self.gather(&mut families);
+        samples::samples(&families)
     }
 
     /// Appends the exposition of every family to `out` and returns the `Content-Type` to send
@@ -737,6 +756,19 @@ impl Registry {
     /// No lock that `inc`/`observe` could wait on is held while encoding, and registration
     /// can proceed concurrently.
     pub fn encode(&self, format: Format, out: &mut Vec<u8>) -> &'static str {
+        let const_labels = &self.inner.const_block;
+        let mut sink: Box<dyn Sink + '_> = match format {
+            Format::Text => Box::new(TextEncoder::new(out, const_labels)),
+            Format::OpenMetrics => Box::new(OpenMetricsEncoder::new(out, const_labels)),
+            Format::Protobuf => Box::new(ProtobufEncoder::new(out, const_labels)),
+        };
+        self.write_to(&mut *sink);
+        sink.finish();
+        format.content_type()
+    }
+
+    /// Writes every family, then the collectors' families, then the registry's own metrics.
+    fn write_to(&self, sink: &mut dyn Sink) {
         let (families, collectors): (Vec<_>, Vec<_>) = {
             let state = self.inner.state.read();
             (
@@ -752,31 +784,15 @@ impl Registry {
                     .collect(),
             )
         };
-        let const_labels = &self.inner.const_block;
-        let mut encoder: Box<dyn Encoder + '_> = match format {
-            Format::Text => Box::new(TextEncoder::new(out, const_labels)),
-            Format::OpenMetrics => Box::new(OpenMetricsEncoder::new(out, const_labels)),
-            Format::Protobuf => Box::new(ProtobufEncoder::new(out, const_labels)),
-        };
-        self.encode_with(&mut *encoder, &families, &collectors);
-        encoder.finish();
-        format.content_type()
-    }
-
-    fn encode_with(
-        &self,
-        encoder: &mut dyn Encoder,
-        families: &[(String, Arc<dyn Collect>)],
-        collectors: &[Arc<dyn Collector>],
-    ) {
-        for (_, family) in families {
-            family.encode(encoder);
+        let mut scratch = Scratch::default();
+        for (_, family) in &families {
+            family.write_to(sink, &mut scratch);
         }
         let mut problems = Vec::new();
-        for collector in collectors {
-            collector.collect(&mut Collection::new(encoder, &mut problems));
+        for collector in &collectors {
+            collector.collect(&mut Collection::new(sink, &mut problems));
         }
-        let mut out = Collection::new(encoder, &mut problems);
+        let mut out = Collection::new(sink, &mut problems);
         let refused: Vec<(&str, u64)> = families
             .iter()
             .map(|(name, f)| (name.as_str(), f.refused()))
@@ -796,7 +812,7 @@ impl Registry {
         if self.inner.self_metrics == SelfMetrics::All {
             let mut family =
                 out.gauge_family("metrics_series", "Series held by each family.", &["family"]);
-            for (name, f) in families {
+            for (name, f) in &families {
                 family.sample(&[name], f.series() as f64);
             }
         }
@@ -831,7 +847,7 @@ impl Registry {
             .iter()
             .map(String::as_str)
             .collect();
-        let problems = lint::family_problems(name, help, kind, labels, &const_names);
+        let problems = naming::family_problems(name, help, kind, labels, &const_names);
         let level = self.inner.lint_level;
         if let Some(fatal) = problems
             .iter()

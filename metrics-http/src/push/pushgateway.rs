@@ -6,7 +6,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::Method;
-use metrics_core::{Format, Registry};
+use metrics_core::{Format, MetricFamilies, Registry};
 
 use crate::push::transport::{self, Settings, Transport};
 use crate::push::PushError;
@@ -197,31 +197,33 @@ impl Pushgateway {
         method: Method,
         registries: &[&Registry],
     ) -> Result<(), PushError> {
-        let mut families = BTreeSet::new();
+        let mut names = BTreeSet::new();
         let mut body = Vec::new();
+        let mut gathered = MetricFamilies::new();
         for registry in registries {
-            let mut names = BTreeSet::new();
-            for sample in registry.samples() {
-                if let Some((label, _)) = sample
-                    .labels
-                    .iter()
-                    .find(|(label, _)| self.grouping_names.contains(label))
-                {
-                    return Err(PushError::LabelClash {
-                        metric: sample.name,
-                        label: label.clone(),
+            registry.gather(&mut gathered);
+            for family in gathered.iter() {
+                let name = family.desc().name;
+                for series in family.series() {
+                    if let Some((label, _)) = series
+                        .labels()
+                        .find(|(label, _)| self.grouping_names.contains(*label))
+                    {
+                        return Err(PushError::LabelClash {
+                            metric: name.to_owned(),
+                            label: label.to_owned(),
+                        });
+                    }
+                }
+                if !names.insert(name.to_owned()) {
+                    return Err(PushError::InvalidName {
+                        name: name.to_owned(),
+                        reason: "pushed twice in one request",
                     });
                 }
-                names.insert(sample.name);
             }
-            if let Some(name) = names.iter().find(|n| families.contains(*n)) {
-                return Err(PushError::InvalidName {
-                    name: name.clone(),
-                    reason: "pushed twice in one request",
-                });
-            }
-            families.extend(names);
-            registry.encode(Format::Text, &mut body);
+            // The body is what was checked: encoded from the same gather.
+            Format::Text.encode(&gathered, &mut body);
         }
         self.transport
             .send(method, &self.url, Bytes::from(body))

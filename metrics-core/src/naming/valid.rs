@@ -1,10 +1,10 @@
 //! Validity of metric and label names: what the exposition formats can carry at all.
-//! Style (the Prometheus conventions) is `lint.rs`'s concern.
+//! Style (the Prometheus conventions) is `rules.rs`'s concern.
 
-use crate::lint::Rule;
+use crate::naming::problem::Rule;
 
 /// Checks that `name` is a valid metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-pub(crate) const fn check_metric_name(name: &str) -> Result<(), Rule> {
+pub(crate) const fn metric_name(name: &str) -> Result<(), Rule> {
     let b = name.as_bytes();
     if b.is_empty() {
         return Err(Rule::Empty);
@@ -23,7 +23,7 @@ pub(crate) const fn check_metric_name(name: &str) -> Result<(), Rule> {
 
 /// Checks that `label` is a valid label name (`[a-zA-Z_][a-zA-Z0-9_]*`) and not a reserved
 /// `__` one.
-pub(crate) const fn check_label_name(label: &str) -> Result<(), Rule> {
+pub(crate) const fn label_name(label: &str) -> Result<(), Rule> {
     let b = label.as_bytes();
     if b.is_empty() {
         return Err(Rule::Empty);

@@ -1,6 +1,8 @@
 //! A parser for the text format, line by line: what [`lint_exposition`](crate::lint_exposition)
 //! reads, and what the tests use to read our own output back.
 
+use crate::model::Sample;
+
 /// One line of a text exposition.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Line<'a> {
@@ -14,21 +16,6 @@ pub(crate) enum Line<'a> {
     Blank,
     /// Any other `#` line.
     Comment,
-}
-
-/// One sample as the text format exposes it: the series name with its suffix (`_total`,
-/// `_bucket`, `_sum`, `_count`), its labels in exposition order (const labels first, `le`
-/// last), label values unescaped. What [`Registry::samples`](crate::Registry::samples)
-/// returns, for push clients.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(unreachable_pub)]
-pub struct Sample {
-    /// The series name.
-    pub name: String,
-    /// Label names and values.
-    pub labels: Vec<(String, String)>,
-    /// The value.
-    pub value: f64,
 }
 
 /// Where and why a line does not parse.
@@ -64,7 +51,7 @@ fn parse_sample(line: &str) -> Result<Sample, ParseError> {
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
         .unwrap_or(line.len());
     let name = &line[..name_end];
-    if crate::name::check_metric_name(name).is_err() {
+    if crate::naming::valid::metric_name(name).is_err() {
         return Err(ParseError("invalid metric name"));
     }
     let mut rest = &line[name_end..];
@@ -79,7 +66,7 @@ fn parse_sample(line: &str) -> Result<Sample, ParseError> {
             }
             let eq = rest.find('=').ok_or(ParseError("label without `=`"))?;
             let label = rest[..eq].trim();
-            if crate::name::check_label_name(label).is_err() && !label.starts_with("__") {
+            if crate::naming::valid::label_name(label).is_err() && !label.starts_with("__") {
                 return Err(ParseError("invalid label name"));
             }
             rest = rest[eq + 1..].trim_start();
