@@ -60,7 +60,9 @@ pub use middleware::actix::{ActixMeteredBody, ActixRequestMetrics, ActixRequestM
 #[cfg(feature = "tower")]
 pub use middleware::future::{MeteredBody, ResponseFuture};
 #[cfg(feature = "tower")]
-pub use middleware::tower::{RequestMetrics, RequestMetricsLayer, Route};
+pub use middleware::route::Route;
+#[cfg(feature = "tower")]
+pub use middleware::tower::{RequestMetrics, RequestMetricsLayer};
 #[cfg(any(feature = "tower", feature = "actix"))]
 pub use middleware::{
     HttpMetrics, HttpMetricsBuilder, CANCELLED_STATUS, DEFAULT_DURATION_BUCKETS,

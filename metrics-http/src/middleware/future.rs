@@ -11,7 +11,7 @@ use http::Response;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
-use crate::middleware::tower::Route;
+use crate::middleware::route::Route;
 use crate::middleware::InFlight;
 
 pin_project! {

@@ -11,6 +11,8 @@ pub(crate) mod actix;
 #[cfg(feature = "tower")]
 pub(crate) mod future;
 #[cfg(feature = "tower")]
+pub(crate) mod route;
+#[cfg(feature = "tower")]
 pub(crate) mod tower;
 
 use std::sync::Arc;

@@ -9,29 +9,6 @@ use tower_service::Service;
 use crate::middleware::future::{MeteredBody, ResponseFuture};
 use crate::middleware::HttpMetrics;
 
-/// The route template of a request, for services that route without axum: put it in the
-/// response's extensions and the layer labels the request with it. (Under axum the layer
-/// reads `MatchedPath` itself.)
-///
-/// ```
-/// let mut response = http::Response::new(());
-/// response.extensions_mut().insert(metrics_http::Route::new("/users/{id}"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Route(String);
-
-impl Route {
-    /// A route template, such as `/users/{id}`.
-    pub fn new(template: impl Into<String>) -> Route {
-        Route(template.into())
-    }
-
-    /// The template.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 /// Records [`HttpMetrics`] for every request through the service it wraps.
 ///
 /// With axum, add it with `Router::layer` so that it runs after routing and sees the
