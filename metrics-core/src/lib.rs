@@ -66,6 +66,7 @@ mod registry;
 mod runtime;
 
 pub use collector::process::ProcessCollector;
+pub use collector::{Collection, Collector, FamilyWriter};
 #[cfg(feature = "gzip")]
 pub use encode::compress::Compression;
 pub use encode::negotiate::{negotiate, try_negotiate};
@@ -74,7 +75,7 @@ pub use error::{BucketsError, Conflict, ExemplarError, LabelError, RegisterError
 pub use label::{DynLabels, LabelSet, LabelValue};
 pub use metric::counter::Counter;
 pub use metric::exemplar::MAX_EXEMPLAR_CHARS;
-pub use metric::family::{Family, Overflow, Series, OVERFLOW_VALUE};
+pub use metric::family::{Family, Overflow, OVERFLOW_VALUE};
 pub use metric::gauge::Gauge;
 pub use metric::histogram::{
     Buckets, Histogram, HistogramSnapshot, HistogramTimer, DEFAULT_BUCKETS,
@@ -83,6 +84,7 @@ pub use metric::native::{
     bucket_index, bucket_upper_bound, NativeBuckets, DEFAULT_MAX_BUCKETS, DEFAULT_ZERO_THRESHOLD,
     MAX_SCHEMA, MIN_SCHEMA,
 };
+pub use metric::series::Series;
 pub use metric::state_set::StateSet;
 pub use metric::Metric;
 /// Derives [`LabelSet`] for a struct of label values: label names from field names
@@ -105,7 +107,6 @@ pub use naming::{
     breaks, check_label_name, check_metric_name, check_unit, checked_name, lint_exposition,
     LintLevel, Problem, Rule,
 };
-pub use registry::collector::{Collection, Collector, FamilyWriter};
 pub use registry::{
     default_registry, CollectorId, Opts, Registry, RegistryBuilder, SelfMetrics,
     DEFAULT_SERIES_LIMIT,

@@ -1,6 +1,6 @@
 //! The standard `process_*` metrics, read from `/proc` at scrape time.
 
-use crate::registry::collector::{Collection, Collector};
+use crate::collector::{Collection, Collector};
 
 /// Exports the standard process metrics: `process_cpu_seconds_total`,
 /// `process_resident_memory_bytes`, `process_virtual_memory_bytes`, `process_open_fds`,

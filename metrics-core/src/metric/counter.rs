@@ -4,7 +4,7 @@ use triomphe::Arc;
 
 use crate::error::{ExemplarError, ValueError};
 use crate::metric::extras::{Extras, ExtrasSlot};
-use crate::metric::family::SeriesHeader;
+use crate::metric::header::SeriesHeader;
 use crate::model::Exemplar;
 use crate::runtime::cells::OneCell;
 use crate::runtime::float::add_f64;

@@ -19,18 +19,17 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::Deref;
-use std::sync::LazyLock;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::error::LabelError;
 use crate::label::{pair_openings, push_pairs, push_value, DynLabels, LabelSet};
 use crate::metric::dense::DenseSlot;
+use crate::metric::header::SeriesHeader;
+use crate::metric::series::Series;
 use crate::metric::sparse::Sparse;
 use crate::metric::Metric;
-use crate::model::{FamilyDesc, Scratch, Sink};
-use crate::runtime::clock::unix_ms;
+use crate::model::{FamilyDesc, Scratch, Sink, Source};
 use crate::runtime::epoch::{self, Pin};
 use crate::runtime::sync::{AtomicU64, AtomicUsize, Ordering};
 
@@ -118,157 +117,6 @@ pub(crate) struct FamilyCells<L, M: Metric> {
     /// Live series of the dense array, held to the limit like the sparse table's.
     dense_live: AtomicUsize,
     _labels: PhantomData<fn(&L)>,
-}
-
-/// What every metric keeps with it besides its value, in one word of its own allocation:
-/// when the series started, and the family table's hash of its label values. The label
-/// values are kept by the family (as ids into its values), since series share them.
-// `pub` only to appear in the sealed `Metric` trait; unreachable from outside the crate.
-pub struct SeriesHeader {
-    /// Bits 24-63: when the series started or was last reset (ms since [`EPOCH`]: 34 years).
-    /// Bits 0-23: the table's hash of the values (see [`SeriesHash`]), fixed at creation.
-    started: AtomicU64,
-}
-
-/// Unix milliseconds when the process first made a metric: creation times count from it, in
-/// 40 bits.
-static EPOCH: LazyLock<u64> = LazyLock::new(unix_ms);
-
-const HASH_BITS: u32 = 24;
-const HASH_MASK: u64 = (1 << HASH_BITS) - 1;
-
-impl SeriesHeader {
-    /// The header of a metric outside any family, or of a dense family's series.
-    pub(crate) fn detached() -> SeriesHeader {
-        SeriesHeader::new(SeriesHash(0))
-    }
-
-    /// A header started now.
-    pub(crate) fn new(hash: SeriesHash) -> SeriesHeader {
-        SeriesHeader {
-            started: AtomicU64::new(Self::now() | u64::from(hash.0)),
-        }
-    }
-
-    /// Now, placed as in `started`.
-    fn now() -> u64 {
-        let since = unix_ms().saturating_sub(*EPOCH);
-        (since & ((1 << (64 - HASH_BITS)) - 1)) << HASH_BITS
-    }
-
-    /// When the series started or was last reset, in Unix seconds (to the millisecond).
-    pub(crate) fn created(&self) -> f64 {
-        let since = self.started.load(Ordering::Relaxed) >> HASH_BITS;
-        (*EPOCH + since) as f64 / 1000.0
-    }
-
-    /// Starts the series again now (a reset), keeping its hash.
-    pub(crate) fn restart(&self) {
-        let hash = self.started.load(Ordering::Relaxed) & HASH_MASK;
-        self.started.store(Self::now() | hash, Ordering::Relaxed);
-    }
-
-    /// The table's hash of the series' label values.
-    pub(crate) fn hash(&self) -> SeriesHash {
-        SeriesHash((self.started.load(Ordering::Relaxed) & HASH_MASK) as u32)
-    }
-}
-
-impl fmt::Debug for SeriesHeader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SeriesHeader")
-            .field("created", &self.created())
-            .finish_non_exhaustive()
-    }
-}
-
-/// A series' hash as the table keeps it: 24 bits, so that it shares a word of the header with
-/// the creation time. The table spreads them back over 64 bits (a multiply), so that it can
-/// rehash without the values: the low bits give the place in the table, the top 7 the tag its
-/// control byte keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SeriesHash(u32);
-
-impl SeriesHash {
-    #[inline(always)]
-    pub(crate) fn of(full: u64) -> SeriesHash {
-        SeriesHash(((full ^ full >> 32) & HASH_MASK) as u32)
-    }
-
-    #[inline(always)]
-    fn spread(self) -> u64 {
-        u64::from(self.0).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-    }
-
-    /// Where a probe starts, before the index's mask.
-    #[inline(always)]
-    pub(crate) fn position(self) -> usize {
-        self.spread() as usize
-    }
-
-    /// The 7 bits a table's control byte keeps, so that most probes compare no values.
-    #[inline(always)]
-    pub(crate) fn tag(self) -> u8 {
-        (self.spread() >> 57) as u8
-    }
-}
-
-/// A series found in a family: dereferences to the metric.
-///
-/// It borrows the family: a dense slot, or the hashed table, where the series stays alive
-/// (even if removed meanwhile) until the `Series` is dropped. No lock is held, and it may be
-/// sent to another thread. Drop it soon: while any `Series` of a hashed family is alive, removed
-/// series of every family wait to be freed. [`into_owned`](Series::into_owned) keeps a
-/// handle for later.
-pub struct Series<'a, M> {
-    inner: SeriesRef<'a, M>,
-}
-
-enum SeriesRef<'a, M> {
-    Borrowed(&'a M),
-    /// In a hashed family's table, kept from being freed while the pin lives.
-    Pinned {
-        metric: &'a M,
-        _pin: Pin,
-    },
-}
-
-impl<'a, M: Clone> Series<'a, M> {
-    fn borrowed(metric: &'a M) -> Self {
-        Series {
-            inner: SeriesRef::Borrowed(metric),
-        }
-    }
-
-    fn pinned(metric: &'a M, pin: Pin) -> Self {
-        Series {
-            inner: SeriesRef::Pinned { metric, _pin: pin },
-        }
-    }
-
-    /// A handle to keep: updates through it reach the family's series for as long as the
-    /// series is not removed.
-    pub fn into_owned(self) -> M {
-        match self.inner {
-            SeriesRef::Borrowed(metric) | SeriesRef::Pinned { metric, .. } => metric.clone(),
-        }
-    }
-}
-
-impl<M> Deref for Series<'_, M> {
-    type Target = M;
-    #[inline]
-    fn deref(&self) -> &M {
-        match &self.inner {
-            SeriesRef::Borrowed(metric) | SeriesRef::Pinned { metric, .. } => metric,
-        }
-    }
-}
-
-impl<M: fmt::Debug> fmt::Debug for Series<'_, M> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (**self).fmt(f)
-    }
 }
 
 impl<L: LabelSet, M: Metric> Family<L, M> {
@@ -679,6 +527,18 @@ impl<L, M: Metric> FamilyCells<L, M> {
             });
             out.write_block(overflow, &values, true);
         }
+    }
+}
+
+impl<L: 'static, M: Metric> Source for FamilyCells<L, M> {
+    fn write_to(&self, sink: &mut dyn Sink, scratch: &mut Scratch) {
+        FamilyCells::write_to(self, sink, scratch)
+    }
+    fn refused(&self) -> u64 {
+        FamilyCells::refused(self)
+    }
+    fn series(&self) -> usize {
+        self.len()
     }
 }
 

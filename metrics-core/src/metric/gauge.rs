@@ -2,7 +2,7 @@
 
 use triomphe::Arc;
 
-use crate::metric::family::SeriesHeader;
+use crate::metric::header::SeriesHeader;
 use crate::runtime::clock::now_seconds;
 use crate::runtime::float::add_f64;
 use crate::runtime::sync::{AtomicU64, Ordering};

@@ -1,20 +1,10 @@
 //! A histogram with fixed bucket bounds, lock-free observe and consistent snapshots.
 //!
-//! An observation normally goes to cells owned by the observing thread (see `runtime/cells.rs`):
-//! `[seq, sum, count per bucket]`, written by that thread alone under a sequence lock. The
-//! writer bumps `seq` to odd, updates sum and bucket with plain loads and stores, and bumps it
-//! back to even; the fences this needs are free on x86. A scrape reads each thread's cells and
-//! keeps the read only if `seq` was even and unchanged around it, so it sees whole
-//! observations.
-//!
-//! A thread observing in a tight loop could keep a scrape retrying. After a few failed reads
-//! the scrape sets the `DIVERTED` bit of `detour`, and observations go instead to two shared
-//! shards, "hot" and "cold", until the scrape ends (the scheme of client_golang): the top bit
-//! of one counter says which shard is hot; a scrape flips it, waits for the observations
-//! counted before the flip to finish in the old shard, reads it and folds it into the new hot
-//! one. Each observation lands in exactly one place, so the sum of the consistent parts is
-//! consistent: the buckets add up to the count and the sum is the sum of the same
-//! observations.
+//! Observations are recorded through the concurrency core both histograms share
+//! (`hot_cold.rs`): into the observing thread's cells, `[seq, sum, count per bucket]`, under
+//! a sequence lock, or, while a scrape diverts them, into two shared halves of the same
+//! shape, `[sum, count per bucket]`. A scrape adds up every thread's cells and the halves:
+//! the buckets add up to the count and the sum is the sum of the same observations.
 //!
 //! The bucket of an observation comes from its float bits and a small table (`slices.rs`)
 //! when the bounds are positive, as they nearly always are: one load and one compare, where
@@ -29,15 +19,16 @@ use parking_lot::Mutex;
 use std::sync::OnceLock;
 
 use crate::error::{BucketsError, ExemplarError};
-use crate::metric::family::SeriesHeader;
-use crate::metric::native::{Limited, Native, NativeBuckets};
+use crate::metric::header::SeriesHeader;
+use crate::metric::hot_cold::{self, HotCold};
+use crate::metric::native::{Limited, Native, NativeBuckets, Resets};
 use crate::metric::slices::SliceTable;
 use crate::model::Exemplar;
 use crate::model::NativeSnapshot;
 use crate::model::{BucketBounds, HistogramSample, Scratch, Sink};
 use crate::runtime::cells::CellId;
 use crate::runtime::float::add_f64;
-use crate::runtime::sync::{spin_yield, AtomicU64, AtomicU8, Ordering};
+use crate::runtime::sync::{AtomicU64, AtomicU8, Ordering};
 
 /// The upper bounds of a histogram's buckets: finite, strictly increasing; the `+Inf` bucket
 /// is implicit. Cheap to clone; histograms of a family share one.
@@ -260,9 +251,9 @@ struct HistogramCells {
     /// (observations go to the shared shards meanwhile), and [`NATIVE`] for good when there
     /// are native buckets to record as well: one load tells the common path both.
     detour: AtomicU8,
-    /// Top bit: which shared shard is hot. Lower 63 bits: observations ever started there.
-    count_and_hot: AtomicU64,
-    /// Two shared shards of `stride` cells each: the sum's bits, then one count per bucket.
+    /// Which shared half is hot, and the observations ever started in the halves.
+    hot_cold: HotCold,
+    /// Two shared halves of `stride` cells each: the sum's bits, then one count per bucket.
     cells: Box<[AtomicU64]>,
     /// Serialises scrapes and holds what a reset left to subtract; observers never touch it.
     collecting: Mutex<Baseline>,
@@ -299,11 +290,6 @@ const DIVERTED: u8 = 1;
 /// [`HistogramCells::detour`]: native buckets record every observation too.
 const NATIVE: u8 = 2;
 
-/// Failed reads of one thread's cells before a scrape diverts observers.
-const READS_BEFORE_DIVERT: u32 = 8;
-
-const HOT_BIT: u64 = 1 << 63;
-
 impl Histogram {
     /// A histogram with the given buckets, not registered anywhere.
     pub fn new(buckets: Buckets) -> Histogram {
@@ -333,7 +319,7 @@ impl Histogram {
             inner: triomphe::Arc::new(HistogramCells {
                 local,
                 detour: AtomicU8::new(if native.is_some() { NATIVE } else { 0 }),
-                count_and_hot: AtomicU64::new(0),
+                hot_cold: HotCold::new(),
                 cells,
                 collecting: Mutex::new(None),
                 exemplars: OnceLock::new(),
@@ -410,9 +396,19 @@ impl Histogram {
 
     /// A consistent reading of the native buckets, if the histogram has them. (The classic
     /// buckets and the native ones are each consistent; they are read a moment apart.)
+    /// Over the bucket limit the resolution drops; reading never resets the histogram.
     pub fn native_snapshot(&self) -> Option<NativeSnapshot> {
         let native = self.inner.native.as_ref()?;
-        let (snapshot, limited) = native.snapshot();
+        Some(native.snapshot_with(Resets::Never).0)
+    }
+
+    /// The native buckets as a scrape reads them: this is where `reset_after` takes effect
+    /// for observations that thread cells hold (observers check the limit only in the
+    /// shared halves). Over the bucket limit and past `reset_after`, the whole histogram,
+    /// classic buckets included, restarts, and the reading is of the new start.
+    fn scrape_native(&self) -> Option<NativeSnapshot> {
+        let native = self.inner.native.as_ref()?;
+        let (snapshot, limited) = native.snapshot_with(Resets::Allowed);
         if limited == Limited::Reset {
             self.reset_classic();
         }
@@ -485,7 +481,7 @@ impl Histogram {
     /// Changes whenever an observation is recorded, for idle-series detection.
     pub(crate) fn fingerprint(&self) -> u64 {
         let h = &*self.inner;
-        let mut fingerprint = h.count_and_hot.load(Ordering::Relaxed) & !HOT_BIT;
+        let mut fingerprint = h.hot_cold.started();
         if let Some(native) = &h.native {
             fingerprint = fingerprint.wrapping_add(native.started());
         }
@@ -568,7 +564,7 @@ impl Histogram {
         let h = &*self.inner;
         let wants_native = sink.wants_native();
         let native = if wants_native || h.native_only {
-            self.native_snapshot()
+            self.scrape_native()
         } else {
             None
         };
@@ -604,8 +600,7 @@ impl Histogram {
 impl HistogramCells {
     #[inline]
     fn observe_shared(&self, bucket: usize, v: f64) {
-        let started = self.count_and_hot.fetch_add(1, Ordering::Relaxed);
-        let shard = &self.cells[self.shard_range(started >> 63)];
+        let shard = &self.cells[self.shard_range(self.hot_cold.start())];
         add_f64(&shard[0], v);
         // Release: a scrape that sees this count also sees the sum above.
         shard[1 + bucket].fetch_add(1, Ordering::Release);
@@ -619,17 +614,13 @@ impl HistogramCells {
         let mut sum = 0.0;
         if let Some(local) = &self.local {
             local.for_each_owned(|cells| {
-                let mut failed = 0;
-                let thread_sum = loop {
-                    if let Some(s) = owned::read(cells, scratch) {
-                        break s;
-                    }
-                    failed += 1;
-                    if failed == READS_BEFORE_DIVERT {
+                let thread_sum = hot_cold::read(
+                    &cells[0],
+                    || owned::read(cells, scratch),
+                    || {
                         self.detour.fetch_or(DIVERTED, Ordering::Relaxed);
-                    }
-                    spin_yield();
-                };
+                    },
+                );
                 sum += thread_sum;
                 counts
                     .iter_mut()
@@ -646,21 +637,16 @@ impl HistogramCells {
         sum + shared_sum
     }
 
-    /// Reads the shared shards into `counts` (per bucket), returning their sum.
+    /// Reads the shared halves into `counts` (per bucket), returning their sum.
     fn read_shared(&self, counts: &mut Vec<u64>) -> f64 {
-        let before = self.count_and_hot.fetch_add(HOT_BIT, Ordering::AcqRel);
-        let count = before & !HOT_BIT;
-        let cold = &self.cells[self.shard_range(before >> 63)];
-        let hot = &self.cells[self.shard_range((before >> 63) ^ 1)];
-        // Observations counted before the flip may still be writing to the cold shard.
-        while cold[1..]
-            .iter()
-            .map(|c| c.load(Ordering::Acquire))
-            .sum::<u64>()
-            != count
-        {
-            spin_yield();
-        }
+        let flip = self.hot_cold.flip();
+        let cold = &self.cells[self.shard_range(flip.cold)];
+        let hot = &self.cells[self.shard_range(flip.hot())];
+        // Earlier readings folded everything into the half now cold; observations counted
+        // before the flip may still be writing to it.
+        hot_cold::wait_until(flip.started, || {
+            cold[1..].iter().map(|c| c.load(Ordering::Acquire)).sum()
+        });
         counts.clear();
         counts.extend(cold[1..].iter().map(|c| c.load(Ordering::Relaxed)));
         let sum = f64::from_bits(cold[0].load(Ordering::Relaxed));
@@ -674,49 +660,39 @@ impl HistogramCells {
         sum
     }
 
-    fn shard_range(&self, shard: u64) -> std::ops::Range<usize> {
+    fn shard_range(&self, half: usize) -> std::ops::Range<usize> {
         let stride = self.cells.len() / 2;
-        let start = shard as usize * stride;
+        let start = half * stride;
         start..start + stride
     }
 }
 
-/// The sequence lock over one thread's cells `[seq, sum bits, counts...]`.
+/// One thread's cells, `[seq, sum bits, counts...]`, under the sequence lock of `hot_cold`.
 mod owned {
-    use std::sync::atomic::{fence, AtomicU64, Ordering};
+    use std::sync::atomic::{AtomicU64, Ordering};
 
+    use crate::metric::hot_cold;
     use crate::runtime::cells::OwnedRun;
 
     /// Records one observation; only the cells' owning thread calls it.
     #[inline]
     pub(super) fn record(cells: &OwnedRun, bucket: usize, v: f64) {
-        let seq = cells.cell(0).load(Ordering::Relaxed);
-        cells.cell(0).store(seq.wrapping_add(1), Ordering::Relaxed);
-        // Orders the odd `seq` before the writes below (a compiler barrier on x86).
-        fence(Ordering::Release);
-        let sum = cells.cell(1);
-        sum.store(
-            (f64::from_bits(sum.load(Ordering::Relaxed)) + v).to_bits(),
-            Ordering::Relaxed,
-        );
-        let count = cells.cell(2 + bucket);
-        count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        cells.cell(0).store(seq.wrapping_add(2), Ordering::Release);
+        hot_cold::write(cells.cell(0), || {
+            let sum = cells.cell(1);
+            sum.store(
+                (f64::from_bits(sum.load(Ordering::Relaxed)) + v).to_bits(),
+                Ordering::Relaxed,
+            );
+            let count = cells.cell(2 + bucket);
+            count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        })
     }
 
-    /// One attempt at a stable read: the counts into `out` and the sum, or `None` if the
-    /// owner was writing.
-    pub(super) fn read(cells: &[AtomicU64], out: &mut Vec<u64>) -> Option<f64> {
-        let seq = cells[0].load(Ordering::Acquire);
-        if seq % 2 == 1 {
-            return None;
-        }
-        let sum = f64::from_bits(cells[1].load(Ordering::Relaxed));
+    /// The counts into `out` and the sum, as a reading attempt inside `hot_cold::read`.
+    pub(super) fn read(cells: &[AtomicU64], out: &mut Vec<u64>) -> f64 {
         out.clear();
         out.extend(cells[2..].iter().map(|c| c.load(Ordering::Relaxed)));
-        // Orders the reads above before the check below.
-        fence(Ordering::Acquire);
-        (cells[0].load(Ordering::Relaxed) == seq).then_some(sum)
+        f64::from_bits(cells[1].load(Ordering::Relaxed))
     }
 }
 
@@ -805,6 +781,38 @@ impl Drop for HistogramTimer {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+
+    /// Reading never resets: only a scrape applies `reset_after`, to both kinds of buckets.
+    #[test]
+    fn native_snapshot_reads_and_a_scrape_resets() {
+        let native = NativeBuckets::with_schema(0)
+            .unwrap()
+            .max_buckets(2)
+            .reset_after(Duration::ZERO);
+        let h = Histogram::new(Buckets::new([10.0]).unwrap().native(native));
+        for v in [1.0, 2.0, 4.0] {
+            h.observe(v);
+        }
+        let read = h.native_snapshot().unwrap();
+        assert_eq!(
+            (read.count, read.schema),
+            (3, -1),
+            "the resolution drops instead"
+        );
+        assert_eq!(h.snapshot().count(), 3, "the classic buckets are untouched");
+
+        h.observe(16.0);
+        h.observe(64.0);
+        // Over the limit again; a scrape (every sink that takes native buckets reads so).
+        let mut gathered = crate::model::MetricFamilies::new();
+        h.write_to("h", "", &mut gathered, &mut Scratch::default());
+        assert_eq!(
+            h.native_snapshot().unwrap().count,
+            0,
+            "the scrape reset the native buckets"
+        );
+        assert_eq!(h.snapshot().count(), 0, "and the classic ones with them");
+    }
 
     #[test]
     fn bucket_errors() {
@@ -929,11 +937,7 @@ mod tests {
                 std::thread::yield_now();
             }
             h.observe(2.0);
-            assert_eq!(
-                h.inner.count_and_hot.load(Relaxed) & !HOT_BIT,
-                1,
-                "went to the shared shards"
-            );
+            assert_eq!(h.inner.hot_cold.started(), 1, "went to the shared shards");
             cells[0].store(seq + 2, Relaxed);
             let s = scrape.join().unwrap();
             assert_eq!((s.counts(), s.sum()), (&[1, 1][..], 2.5));

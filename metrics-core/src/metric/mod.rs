@@ -6,8 +6,11 @@ pub(crate) mod exemplar;
 pub(crate) mod extras;
 pub(crate) mod family;
 pub(crate) mod gauge;
+pub(crate) mod header;
 pub(crate) mod histogram;
+pub(crate) mod hot_cold;
 pub(crate) mod native;
+pub(crate) mod series;
 pub(crate) mod slices;
 pub(crate) mod sparse;
 pub(crate) mod state_set;
@@ -17,8 +20,8 @@ use std::fmt;
 
 use crate::model::{CounterSample, MetricKind, Scratch, Sink};
 use counter::Counter;
-use family::SeriesHeader;
 use gauge::Gauge;
+use header::SeriesHeader;
 use histogram::{Buckets, Histogram};
 
 /// A kind of metric a [`Family`](crate::Family) can hold: [`Counter`], [`Gauge`] or

@@ -23,7 +23,7 @@ use std::mem::MaybeUninit;
 use std::time::{Duration, Instant};
 
 use crate::label::{ValueHashSeed, ValueHasher};
-use crate::metric::family::{SeriesHash, SeriesHeader};
+use crate::metric::header::{SeriesHash, SeriesHeader};
 use crate::metric::values::{RetiredValues, ValueIds, ValueSlots, ValuesRead};
 use crate::metric::Metric;
 use crate::runtime::epoch::{self, Pin};

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::label::LabelValue;
-use crate::model::{FamilyDesc, MetricKind, Scratch, Sink};
+use crate::model::{FamilyDesc, MetricKind, Scratch, Sink, Source};
 use crate::runtime::sync::{AtomicUsize, Ordering};
 
 /// The current state among the values of `S`, a fixed-cardinality [`LabelValue`] (an enum).
@@ -101,7 +101,7 @@ impl<S: LabelValue> StateSet<S> {
     }
 }
 
-impl crate::registry::Collect for StateCells {
+impl Source for StateCells {
     fn write_to(&self, sink: &mut dyn Sink, _: &mut Scratch) {
         let kind = MetricKind::StateSet;
         sink.family(&FamilyDesc {

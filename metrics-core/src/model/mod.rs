@@ -98,6 +98,16 @@ pub struct CounterSample<'a> {
 }
 
 impl CounterSample<'_> {
+    /// A value read from elsewhere (a callback, a collector): no creation time, no exemplar.
+    pub(crate) fn read(value: f64) -> CounterSample<'static> {
+        CounterSample {
+            int: 0,
+            float: value,
+            created: None,
+            exemplar: None,
+        }
+    }
+
     /// The value: both parts.
     pub fn value(&self) -> f64 {
         self.int as f64 + self.float
@@ -174,6 +184,21 @@ pub trait Sink {
     }
     /// After the last family.
     fn finish(&mut self) {}
+}
+
+/// What a registry entry is: something that writes its family into a [`Sink`] at each
+/// scrape (a family of live metrics, a state set, a callback, an info).
+pub(crate) trait Source: Send + Sync {
+    /// Writes the family and its series.
+    fn write_to(&self, sink: &mut dyn Sink, scratch: &mut Scratch);
+    /// Label sets refused or collapsed because the family held its series limit.
+    fn refused(&self) -> u64 {
+        0
+    }
+    /// How many series it writes.
+    fn series(&self) -> usize {
+        1
+    }
 }
 
 /// Buffers a family lends its metrics while they write themselves into a sink, reused from
