@@ -73,13 +73,12 @@ pub use encode::negotiate::{negotiate, try_negotiate};
 pub use encode::Format;
 pub use error::{BucketsError, Conflict, ExemplarError, LabelError, RegisterError, ValueError};
 pub use label::{DynLabels, LabelSet, LabelValue};
+pub use metric::buckets::{Buckets, DEFAULT_BUCKETS};
 pub use metric::counter::Counter;
 pub use metric::exemplar::MAX_EXEMPLAR_CHARS;
 pub use metric::family::{Family, Overflow, OVERFLOW_VALUE};
 pub use metric::gauge::Gauge;
-pub use metric::histogram::{
-    Buckets, Histogram, HistogramSnapshot, HistogramTimer, DEFAULT_BUCKETS,
-};
+pub use metric::histogram::{Histogram, HistogramSnapshot, HistogramTimer};
 pub use metric::native::{
     bucket_index, bucket_upper_bound, NativeBuckets, DEFAULT_MAX_BUCKETS, DEFAULT_ZERO_THRESHOLD,
     MAX_SCHEMA, MIN_SCHEMA,

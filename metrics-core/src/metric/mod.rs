@@ -1,5 +1,6 @@
 //! The metric kinds and what a family needs of them.
 
+pub(crate) mod buckets;
 pub(crate) mod counter;
 pub(crate) mod dense;
 pub(crate) mod exemplar;
@@ -19,10 +20,11 @@ pub(crate) mod values;
 use std::fmt;
 
 use crate::model::{CounterSample, MetricKind, Scratch, Sink};
+use buckets::Buckets;
 use counter::Counter;
 use gauge::Gauge;
 use header::SeriesHeader;
-use histogram::{Buckets, Histogram};
+use histogram::Histogram;
 
 /// A kind of metric a [`Family`](crate::Family) can hold: [`Counter`], [`Gauge`] or
 /// [`Histogram`]. Sealed: the encoders know exactly these.

@@ -19,7 +19,11 @@
 //!   gains series far more rarely than it looks them up, and a lookup never waits for it.
 //!   No user code runs under it: callers hand over the label values as strings.
 
-use std::mem::MaybeUninit;
+mod expiry;
+#[cfg(all(test, loom))]
+mod loom_tests;
+mod table;
+
 use std::time::{Duration, Instant};
 
 use crate::label::{ValueHashSeed, ValueHasher};
@@ -27,108 +31,13 @@ use crate::metric::header::{SeriesHash, SeriesHeader};
 use crate::metric::values::{RetiredValues, ValueIds, ValueSlots, ValuesRead};
 use crate::metric::Metric;
 use crate::runtime::epoch::{self, Pin};
-use crate::runtime::sync::{
-    AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Mutex, Ordering, UnsafeCell,
-};
+use crate::runtime::sync::{AtomicPtr, AtomicU32, AtomicUsize, Mutex, Ordering};
 
-/// Control bytes: a live place holds `LIVE | 7 bits of the hash`.
-const EMPTY: u8 = 0;
-/// Removed, and perhaps still read by a pinned lookup: probes go past it.
-const REMOVED: u8 = 1;
-/// Removed, and read by no lookup any more: probes go past it, inserts may take it.
-const FREE: u8 = 2;
-const LIVE: u8 = 0x80;
+use expiry::{idle_for, pack_seen};
+use table::{Table, EMPTY, FREE, LIVE, REMOVED};
+
 /// Retired series and tables that wait before the writer tries to free them.
 const COLLECT_EVERY: usize = 64;
-
-/// A place's metric: written by the writer before the place is published, and owned by the
-/// table while the place is live.
-struct MetricSlot<M>(UnsafeCell<MaybeUninit<M>>);
-
-/// One table: a power of two of places, at most 7/8 of them not empty.
-struct Table<M> {
-    mask: usize,
-    control: Box<[AtomicU8]>,
-    metrics: Box<[MetricSlot<M>]>,
-    /// `arity` value ids per place, in label order.
-    ids: Box<[AtomicU32]>,
-    /// Per place, for families whose idle series expire: what the last scrape saw of the
-    /// metric (see [`pack_seen`]).
-    seen: Option<Box<[AtomicU64]>>,
-}
-
-impl<M> Table<M> {
-    fn new(capacity: usize, arity: usize, expires: bool) -> Box<Table<M>> {
-        let capacity = capacity.next_power_of_two().max(8);
-        Box::new(Table {
-            mask: capacity - 1,
-            control: (0..capacity).map(|_| AtomicU8::new(EMPTY)).collect(),
-            metrics: (0..capacity)
-                .map(|_| MetricSlot(UnsafeCell::new(MaybeUninit::uninit())))
-                .collect(),
-            ids: (0..capacity * arity).map(|_| AtomicU32::new(0)).collect(),
-            seen: expires.then(|| (0..capacity).map(|_| AtomicU64::new(0)).collect()),
-        })
-    }
-
-    fn capacity(&self) -> usize {
-        self.mask + 1
-    }
-
-    /// Where `hash`'s probes start.
-    #[inline(always)]
-    fn start(&self, hash: SeriesHash) -> usize {
-        hash.position() & self.mask
-    }
-
-    /// The place after `at`, round the end.
-    #[inline(always)]
-    fn next(&self, at: usize) -> usize {
-        (at + 1) & self.mask
-    }
-
-    /// Whether `used` places not empty stay within the load the probes are cheap at.
-    fn fits(&self, used: usize) -> bool {
-        used * 8 <= self.capacity() * 7
-    }
-
-    /// The value ids of place `at`.
-    #[inline(always)]
-    fn ids(&self, at: usize, arity: usize) -> &[AtomicU32] {
-        let start = at * arity;
-        self.ids.get(start..start + arity).unwrap_or_default()
-    }
-
-    /// The metric at place `at`, which holds one (live, or removed while the caller was
-    /// pinned).
-    #[inline(always)]
-    fn metric(&self, at: usize) -> Option<&M> {
-        let slot = self.metrics.get(at)?;
-        // SAFETY: a place's metric is written before its control byte says live (release,
-        // read with acquire by the caller), and stays until the place is free again, which
-        // waits for every lookup pinned while it was reachable; the caller is pinned, or
-        // holds the writer's lock.
-        #[allow(unsafe_code)]
-        let metric = slot
-            .0
-            .with(|m| unsafe { (*m).assume_init_ref() as *const M });
-        // SAFETY: as above, for as long as the caller's pin (or lock) lasts.
-        #[allow(unsafe_code)]
-        Some(unsafe { &*metric })
-    }
-
-    /// The first place on `hash`'s probe path that an insert may take. Writer only.
-    fn free_place(&self, hash: SeriesHash) -> usize {
-        let mut at = self.start(hash);
-        loop {
-            let control = self.control[at].load(Ordering::Relaxed);
-            if control == EMPTY || control == FREE {
-                return at;
-            }
-            at = self.next(at);
-        }
-    }
-}
 
 /// What the writer retired, freed once no lookup can reach it.
 enum Retired<M> {
@@ -647,86 +556,5 @@ impl<M> Drop for Sparse<M> {
                 slot.0.with_mut(|m| unsafe { (*m).assume_init_drop() });
             }
         }
-    }
-}
-
-const SEEN_MS_BITS: u32 = 40;
-const SEEN_MS: u64 = (1 << SEEN_MS_BITS) - 1;
-
-/// What a scrape notes of a series, to tell when it stops changing: the metric's
-/// fingerprint, folded to 24 bits, and when the scrape first saw that fingerprint (ms since
-/// the family was made: 34 years).
-fn pack_seen(fingerprint: u64, ms: u64) -> u64 {
-    let folded = (fingerprint ^ fingerprint >> 24 ^ fingerprint >> 48) & 0xff_ffff;
-    folded << SEEN_MS_BITS | ms & SEEN_MS
-}
-
-/// Milliseconds since the series' value last changed, as seen by scrapes. Writer only.
-fn idle_for<M: Metric>(seen: &AtomicU64, metric: &M, now: u64) -> u64 {
-    let last = seen.load(Ordering::Relaxed);
-    let current = pack_seen(metric.fingerprint(), now);
-    if last >> SEEN_MS_BITS != current >> SEEN_MS_BITS {
-        seen.store(current, Ordering::Relaxed);
-        return 0;
-    }
-    now.saturating_sub(last & SEEN_MS)
-}
-
-#[cfg(all(test, loom))]
-mod loom_tests {
-    use crate::{DynLabels, Family, Gauge, Opts, Registry};
-
-    /// One thread looks a series up and updates it while another removes every series, frees
-    /// what it may and puts a new series where the old one was: the lookup gets the old
-    /// series or the new, whole either way, and the place is not written while a pinned
-    /// lookup may read it (the metric's cell reports that). Gauges: a counter's thread cells
-    /// are not modelled, and the protocol is the table's.
-    #[test]
-    fn a_lookup_racing_removal_and_reuse_reads_a_whole_series() {
-        // Two preemptions per run: what the reclamation protocol needs (a pin racing the
-        // writer's unlink and scan), with a state space that finishes in seconds.
-        let mut model = loom::model::Builder::new();
-        model.preemption_bound = Some(3);
-        model.check(|| {
-            let family: Family<DynLabels, Gauge> =
-                Registry::new().family(Opts::new("level", "Level.").labels(&["key"]));
-            family.with_label_values(&["a"]).set(1.0);
-            let other = family.clone();
-            let reader = loom::thread::spawn(move || {
-                // A thread's first pin leases its record under a lock (see `runtime/epoch.rs`); the
-                // second lookup's pin, racing the writer's scan, is the one that matters.
-                other.with_label_values(&["a"]).add(1.0);
-                let series = other.with_label_values(&["a"]);
-                series.add(1.0);
-                series.get()
-            });
-            family.clear();
-            family.with_label_values(&["b"]).set(5.0);
-            let seen = reader.join().unwrap();
-            // The old series (1 + 1 + 1), or a new one made after the clear, once or twice.
-            assert!(seen == 3.0 || seen == 2.0 || seen == 1.0, "{seen}");
-            assert_eq!(family.with_label_values(&["b"]).get(), 5.0);
-        });
-    }
-
-    /// One thread adds a series while another looks it up: a lookup that finds it sees the
-    /// series as it was written, value ids and metric both (their cells report a read that
-    /// the writer's stores do not happen before).
-    #[test]
-    fn a_series_is_whole_when_a_lookup_first_finds_it() {
-        let mut model = loom::model::Builder::new();
-        model.preemption_bound = Some(3);
-        model.check(|| {
-            let family: Family<DynLabels, Gauge> =
-                Registry::new().family(Opts::new("level", "Level.").labels(&["key"]));
-            let other = family.clone();
-            // Adds on both sides: loom's model of a plain store racing a compare-and-swap on
-            // one atomic lets the swap read a stale value, which real processors do not.
-            let writer = loom::thread::spawn(move || other.with_label_values(&["x"]).add(3.0));
-            family.with_label_values(&["x"]).add(1.0);
-            writer.join().unwrap();
-            assert_eq!(family.with_label_values(&["x"]).get(), 4.0);
-            assert_eq!(family.len(), 1);
-        });
     }
 }

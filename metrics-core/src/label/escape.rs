@@ -1,0 +1,105 @@
+//! Label values as the text formats write them: escaped, each stored value closed by a
+//! quote, and label blocks (`name="value",...`) built from them.
+
+use crate::label::words::{quote_bytes, word_at};
+
+/// Appends `value` escaped for a label value: `\` `"` and newline get a backslash.
+pub(crate) fn escape_label_value(out: &mut String, value: &str) {
+    let mut start = 0;
+    for (i, b) in value.bytes().enumerate() {
+        let escaped = match b {
+            b'\\' => "\\\\",
+            b'"' => "\\\"",
+            b'\n' => "\\n",
+            _ => continue,
+        };
+        out.push_str(&value[start..i]);
+        out.push_str(escaped);
+        start = i + 1;
+    }
+    out.push_str(&value[start..]);
+}
+
+/// Appends `name="value"` to a label block, with a `,` if the block is not empty.
+pub(crate) fn push_pair(block: &mut String, name: &str, value: &str) {
+    if !block.is_empty() {
+        block.push(',');
+    }
+    block.push_str(name);
+    block.push_str("=\"");
+    push_value(block, value);
+}
+
+/// Appends `value` as a family stores it among a series' values: escaped as in a label block,
+/// then closed by a `"` (which an escaped value never holds bare). The names and the `name="`
+/// around each value are the same for every series of a family, so they are written when
+/// encoding ([`push_pairs`]) rather than kept with each series.
+pub(crate) fn push_value(values: &mut String, value: &str) {
+    escape_label_value(values, value);
+    values.push('"');
+}
+
+/// The text that opens each label's value in a block: `name="`, with a `,` before all but
+/// the first. Made once per family and encoding, for [`push_pairs`].
+pub(crate) fn pair_openings(names: &[Box<str>]) -> Vec<String> {
+    let mut openings = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let comma = if i > 0 { "," } else { "" };
+        openings.push(format!("{comma}{name}=\""));
+    }
+    openings
+}
+
+/// Appends the label block `name="value",...` of stored `values` (see [`push_value`]),
+/// opening each value with the family's [`pair_openings`], as the encoders take it. `plain`:
+/// no stored value was escaped.
+pub(crate) fn push_pairs(block: &mut String, openings: &[String], values: &str, plain: bool) {
+    let mut rest = values;
+    for opening in openings {
+        let Some(end) = closing_quote(rest.as_bytes(), plain) else {
+            return;
+        };
+        block.push_str(opening);
+        // The value and its closing quote.
+        block.push_str(&rest[..=end]);
+        rest = &rest[end + 1..];
+    }
+}
+
+/// Where the quote that closes the first stored value is.
+pub(super) fn closing_quote(values: &[u8], plain: bool) -> Option<usize> {
+    if plain {
+        return first_quote(values);
+    }
+    let mut i = 0;
+    while i < values.len() {
+        match values[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The first `"` in `s`, a word at a time: encoding looks for one per label of every series.
+#[inline]
+pub(super) fn first_quote(s: &[u8]) -> Option<usize> {
+    let n = s.len();
+    if n < 8 {
+        return s.iter().position(|&b| b == b'"');
+    }
+    let mut at = 0;
+    loop {
+        // The last word overlaps the one before, whose bytes held no quote.
+        let start = at.min(n - 8);
+        let quotes = quote_bytes(word_at(s, start));
+        if quotes != 0 {
+            return Some(start + (quotes.trailing_zeros() / 8) as usize);
+        }
+        if start == n - 8 {
+            return None;
+        }
+        at += 8;
+    }
+}
