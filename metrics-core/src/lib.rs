@@ -30,27 +30,28 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Design
-//! - Hot paths take no lock and execute no locked instruction: [`Counter::inc`] and
-//!   [`Histogram::observe`] write cells owned by the calling thread (a sequence lock keeps
-//!   histogram snapshots consistent); reads sum over the threads.
-//! - Every [`Family`] is bounded ([`DEFAULT_SERIES_LIMIT`] unless set): past its limit, new
-//!   label sets share an overflow series or are refused, and refusals are counted in
-//!   `metrics_series_overflow_total{family}`.
-//! - Families of fixed-cardinality labels (enums, `bool`; see [`LabelValue`]) are dense
-//!   arrays: a lookup is arithmetic. Other families are hash tables that lookups read with
-//!   no lock, no reference count and no write to shared memory; a removed series is freed
-//!   once no lookup can still be reading it (epoch-based reclamation), and the [`Series`] a
-//!   lookup returns can be sent to another thread. Their series keep an id per label value:
-//!   each distinct value is stored once per family, shared by the series that carry it, and
-//!   leaves with the last of them.
-//! - One set of naming rules ([`Rule`]) serves the compile-time check ([`checked_name`]),
-//!   registration and [`lint_exposition`].
-//! - Exemplars ([`Counter::inc_with_exemplar`], [`Histogram::observe_with_exemplar`]) are kept
-//!   beside the values, so plain updates do not pay for them.
-//! - Native histograms ([`NativeBuckets`], through [`Buckets::native`]) keep sparse
-//!   exponential buckets in thread-owned tables too, within a bucket limit kept by lowering
-//!   the resolution; the protobuf format carries them, the text formats the classic buckets.
+//! # Serving and pushing
+//! This crate declares, checks and encodes metrics; the `metrics-http` crate serves
+//! [`Registry::encode`] on `/metrics` (standalone, axum or actix, with the format chosen by
+//! [`negotiate`]), measures HTTP requests, and pushes to a Pushgateway or by remote write.
+//!
+//! # Values as data
+//! [`Registry::gather`] fills a [`MetricFamilies`] with every family and series as data,
+//! native histograms, exemplars, units and created times included;
+//! [`Format::encode`] writes such a gather in any exposition format.
+//!
+//! # Features
+//! - `derive` (default): `#[derive(LabelValue, LabelSet, MetricGroup)]`, names checked at
+//!   compile time.
+//! - `gzip` (default): [`Compression::Gzip`] for response bodies.
+//!
+//! # How it works
+//! Counters and histograms record into cells owned by the calling thread, with no lock and
+//! no locked instruction; every [`Family`] is bounded ([`DEFAULT_SERIES_LIMIT`] unless set),
+//! a dense array for fixed-cardinality labels and otherwise a hash table that lookups read
+//! without a lock; one set of naming rules ([`Rule`]) serves [`checked_name`], registration
+//! and [`lint_exposition`]. The layers, the module map and the concurrency story are in
+//! `DESIGN.md` beside this crate's `Cargo.toml`.
 
 mod collector;
 #[doc(hidden)]
@@ -79,10 +80,7 @@ pub use metric::exemplar::MAX_EXEMPLAR_CHARS;
 pub use metric::family::{Family, Overflow, OVERFLOW_VALUE};
 pub use metric::gauge::Gauge;
 pub use metric::histogram::{Histogram, HistogramSnapshot, HistogramTimer};
-pub use metric::native::{
-    bucket_index, bucket_upper_bound, NativeBuckets, DEFAULT_MAX_BUCKETS, DEFAULT_ZERO_THRESHOLD,
-    MAX_SCHEMA, MIN_SCHEMA,
-};
+pub use metric::native::NativeBuckets;
 pub use metric::series::Series;
 pub use metric::state_set::StateSet;
 pub use metric::Metric;
@@ -103,8 +101,8 @@ pub use model::{
     MetricFamilies, MetricKind, NativeSnapshot, Sample, SeriesView, Value,
 };
 pub use naming::{
-    breaks, check_label_name, check_metric_name, check_unit, checked_name, lint_exposition,
-    LintLevel, Problem, Rule,
+    check_label_name, check_metric_name, check_unit, checked_name, lint_exposition, LintLevel,
+    Problem, Rule,
 };
 pub use registry::{
     default_registry, CollectorId, Opts, Registry, RegistryBuilder, SelfMetrics,

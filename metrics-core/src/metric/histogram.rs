@@ -504,7 +504,7 @@ mod owned {
 }
 
 impl Default for Histogram {
-    /// A histogram with [`DEFAULT_BUCKETS`].
+    /// A histogram with [`DEFAULT_BUCKETS`](crate::DEFAULT_BUCKETS).
     fn default() -> Histogram {
         Histogram::new(Buckets::default())
     }

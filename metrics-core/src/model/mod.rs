@@ -134,7 +134,7 @@ pub struct HistogramSample<'a> {
     /// histogram never had one.
     pub exemplars: &'a [Option<Exemplar>],
     /// The native buckets, when the histogram has them and the output asked for them
-    /// ([`Sink::wants_native`]).
+    /// (a sink's `wants_native`).
     pub native: Option<&'a NativeSnapshot>,
     /// The histogram keeps native buckets alone: `counts` is its one `+Inf` bucket.
     pub native_only: bool,

@@ -11,7 +11,7 @@ pub(crate) mod valid;
 pub use exposition::lint_exposition;
 pub use problem::{LintLevel, Problem, Rule};
 pub(crate) use rules::family_problems;
-pub use rules::{breaks, check_label_name, check_metric_name, check_unit, checked_name};
+pub use rules::{check_label_name, check_metric_name, check_unit, checked_name};
 
 #[cfg(test)]
 mod tests;

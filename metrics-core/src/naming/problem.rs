@@ -52,7 +52,7 @@ pub enum Rule {
     Colon,
     /// Every family needs help text.
     MissingHelp,
-    /// A line of an exposition that could not be parsed (only from [`lint_exposition`]).
+    /// A line of an exposition that could not be parsed (only from [`lint_exposition`](crate::lint_exposition)).
     Malformed,
     /// A family with a unit must have it as the last word of its name (before `_total`).
     UnitNotInName,
@@ -136,7 +136,7 @@ impl fmt::Display for Rule {
 
 /// A name that breaks a [`Rule`]: which metric, which label (if it is a label's name) and why.
 ///
-/// This is the error of every name check, and the item [`lint_exposition`] reports.
+/// This is the error of every name check, and the item [`lint_exposition`](crate::lint_exposition) reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     metric: String,
@@ -184,7 +184,7 @@ impl Problem {
         self.rule
     }
 
-    /// The 1-based line of the exposition, for problems found by [`lint_exposition`].
+    /// The 1-based line of the exposition, for problems found by [`lint_exposition`](crate::lint_exposition).
     pub fn line(&self) -> Option<usize> {
         self.line
     }

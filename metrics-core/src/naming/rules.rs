@@ -142,7 +142,7 @@ const fn has_upper(name: &[u8]) -> bool {
 /// Whether the metric name `name` of kind `kind` breaks the style rule `rule`.
 ///
 /// The single predicate behind every lint of a metric name.
-pub const fn breaks(rule: Rule, name: &str, kind: MetricKind) -> bool {
+pub(crate) const fn breaks(rule: Rule, name: &str, kind: MetricKind) -> bool {
     let b = name.as_bytes();
     let is_counter = matches!(kind, MetricKind::Counter);
     match rule {

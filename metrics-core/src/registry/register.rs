@@ -375,7 +375,7 @@ impl Registry {
         self.inner.state.write().entries.remove(&name).is_some()
     }
 
-    /// Style problems accepted under [`LintLevel::Warn`], in registration order.
+    /// Style problems accepted under [`LintLevel::Warn`](crate::LintLevel::Warn), in registration order.
     pub fn lint_warnings(&self) -> Vec<Problem> {
         self.inner.warnings.lock().clone()
     }

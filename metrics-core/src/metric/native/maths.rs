@@ -6,15 +6,15 @@ use std::sync::LazyLock;
 use crate::metric::slices::Slice;
 
 /// The finest and coarsest schemas Prometheus accepts.
-pub const MAX_SCHEMA: i8 = 8;
+pub(crate) const MAX_SCHEMA: i8 = 8;
 /// See [`MAX_SCHEMA`].
-pub const MIN_SCHEMA: i8 = -4;
+pub(crate) const MIN_SCHEMA: i8 = -4;
 
 /// Added to bucket keys (±2^19 at schema 8) where they are stored, to keep them positive.
 pub(super) const KEY_OFFSET: i64 = 1 << 20;
 
 /// The upper bound of bucket `key` at `schema`: `2^(key * 2^-schema)`.
-pub fn bucket_upper_bound(schema: i8, key: i32) -> f64 {
+pub(crate) fn bucket_upper_bound(schema: i8, key: i32) -> f64 {
     if schema >= 0 {
         let per_octave = 1i32 << schema;
         let (octave, step) = (key.div_euclid(per_octave), key.rem_euclid(per_octave));
@@ -90,7 +90,7 @@ pub(super) const MANTISSA: u64 = (1 << 52) - 1;
 /// the exponent 1022, and positive floats order as their bits, so the comparison with the
 /// next bound is an integer one.
 #[inline]
-pub fn bucket_index(schema: i8, v: f64) -> i32 {
+pub(crate) fn bucket_index(schema: i8, v: f64) -> i32 {
     let bits = v.to_bits() & !(1 << 63);
     if bits >= EXPONENT {
         return bucket_index(schema, f64::MAX) + 1;

@@ -34,10 +34,10 @@ mod shared;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
-pub use maths::{bucket_index, bucket_upper_bound, MAX_SCHEMA, MIN_SCHEMA};
+pub(crate) use maths::{bucket_index, bucket_upper_bound, MIN_SCHEMA};
 use maths::{rebucket, Layout};
 use owned::{LOCAL_WORDS, SEQ, VERSION};
-pub use settings::{NativeBuckets, DEFAULT_MAX_BUCKETS, DEFAULT_ZERO_THRESHOLD};
+pub use settings::NativeBuckets;
 use shared::{Added, Half};
 
 use crate::metric::hot_cold::{self, HotCold};

@@ -8,10 +8,10 @@ use crate::metric::native::maths::{Layout, MAX_SCHEMA, MIN_SCHEMA};
 
 /// The zero threshold when none is set: 2^-128, as client_golang, so that only (near) zero
 /// falls in the zero bucket.
-pub const DEFAULT_ZERO_THRESHOLD: f64 = 2.938735877055719e-39;
+pub(crate) const DEFAULT_ZERO_THRESHOLD: f64 = 2.938735877055719e-39;
 
 /// Buckets allowed before the resolution drops, when no limit is set.
-pub const DEFAULT_MAX_BUCKETS: u32 = 160;
+pub(crate) const DEFAULT_MAX_BUCKETS: u32 = 160;
 
 /// The settings of a native histogram: its resolution and what keeps it bounded.
 ///
@@ -34,6 +34,16 @@ pub struct NativeBuckets {
 }
 
 impl NativeBuckets {
+    /// The finest schema Prometheus accepts: 256 buckets per doubling.
+    pub const MAX_SCHEMA: i8 = MAX_SCHEMA;
+    /// The coarsest schema Prometheus accepts: one bucket per factor 2^16.
+    pub const MIN_SCHEMA: i8 = MIN_SCHEMA;
+    /// The zero threshold when none is set: 2^-128, as client_golang, so that only (near)
+    /// zero falls in the zero bucket.
+    pub const DEFAULT_ZERO_THRESHOLD: f64 = DEFAULT_ZERO_THRESHOLD;
+    /// Buckets allowed before the resolution drops, when no limit is set.
+    pub const DEFAULT_MAX_BUCKETS: u32 = DEFAULT_MAX_BUCKETS;
+
     /// Buckets whose width grows by at most `factor` from one to the next: the coarsest
     /// schema with `2^(2^-schema) <= factor`, within -4 to 8.
     ///
@@ -66,7 +76,7 @@ impl NativeBuckets {
     }
 
     /// Observations with `|v| <= threshold` go to the zero bucket (default
-    /// [`DEFAULT_ZERO_THRESHOLD`]).
+    /// [`NativeBuckets::DEFAULT_ZERO_THRESHOLD`]).
     ///
     /// # Errors
     /// [`BucketsError::ZeroThreshold`] unless finite and not negative.
@@ -80,7 +90,7 @@ impl NativeBuckets {
     }
 
     /// The most buckets (positive and negative) before the resolution drops (default
-    /// [`DEFAULT_MAX_BUCKETS`]; at least 1).
+    /// [`NativeBuckets::DEFAULT_MAX_BUCKETS`]; at least 1).
     pub fn max_buckets(mut self, max: u32) -> NativeBuckets {
         self.max_buckets = max.max(1);
         self

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use super::maths::{bounds, octaves};
+use super::maths::{bounds, octaves, MAX_SCHEMA};
 use super::shared::{tag, untag};
 use super::*;
 use crate::error::BucketsError;
