@@ -9,7 +9,7 @@ pub use crate::model::MetricKind;
 pub use crate::{Buckets, LabelSet, LabelValue, NativeBuckets, Opts, RegisterError, Registry};
 pub use core;
 
-use crate::metric::sealed::Sealed;
+use crate::metric::sealed::MetricOps;
 use crate::naming::{check_label_name, check_metric_name, check_unit};
 use crate::{Family, Metric};
 
@@ -49,7 +49,7 @@ pub trait GroupMember: Sized {
 
 /// An unlabelled metric: a family of one series.
 impl<M: Metric> GroupMember for M {
-    const KIND: MetricKind = <M as Sealed>::KIND;
+    const KIND: MetricKind = <M as MetricOps>::KIND;
     fn register(
         registry: &Registry,
         opts: Opts,
@@ -61,7 +61,7 @@ impl<M: Metric> GroupMember for M {
 }
 
 impl<L: LabelSet + 'static, M: Metric> GroupMember for Family<L, M> {
-    const KIND: MetricKind = <M as Sealed>::KIND;
+    const KIND: MetricKind = <M as MetricOps>::KIND;
     fn register(
         registry: &Registry,
         opts: Opts,

@@ -78,7 +78,7 @@ pub(crate) struct FamilySpec {
 /// assert_eq!(requests.with_label_values(&["GET", "200"]).get(), 1.0);
 /// ```
 pub struct Family<L, M: Metric> {
-    inner: Arc<FamilyCells<L, M>>,
+    inner: Arc<FamilyInner<L, M>>,
 }
 
 impl<L, M: Metric> Clone for Family<L, M> {
@@ -99,7 +99,7 @@ impl<L, M: Metric> fmt::Debug for Family<L, M> {
     }
 }
 
-pub(crate) struct FamilyCells<L, M: Metric> {
+pub(crate) struct FamilyInner<L, M: Metric> {
     spec: FamilySpec,
     config: M::Config,
     /// One slot per label set when the family is dense, else empty. A series is made on first
@@ -112,7 +112,7 @@ pub(crate) struct FamilyCells<L, M: Metric> {
     dense_values: Box<[OnceLock<Box<str>>]>,
     sparse: Sparse<M>,
     overflow_series: OnceLock<M>,
-    rejected: OnceLock<M>,
+    detached: OnceLock<M>,
     refused: AtomicU64,
     /// Live series of the dense array, held to the limit like the sparse table's.
     dense_live: AtomicUsize,
@@ -133,14 +133,14 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
         let arity = spec.label_names.len();
         let expires = spec.expire_after.is_some();
         Family {
-            inner: Arc::new(FamilyCells {
+            inner: Arc::new(FamilyInner {
                 spec,
                 config,
                 dense: (0..dense_len).map(|_| DenseSlot::new()).collect(),
                 dense_values: (0..dense_len).map(|_| OnceLock::new()).collect(),
                 sparse: Sparse::new(arity, expires),
                 overflow_series: OnceLock::new(),
-                rejected: OnceLock::new(),
+                detached: OnceLock::new(),
                 refused: AtomicU64::new(0),
                 dense_live: AtomicUsize::new(0),
                 _labels: PhantomData,
@@ -167,7 +167,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
             Some(metric) => Series::pinned(metric, pin),
             None => f
                 .insert_labels(labels, pin)
-                .unwrap_or_else(|_| Series::borrowed(f.rejected())),
+                .unwrap_or_else(|_| Series::borrowed(f.detached())),
         }
     }
 
@@ -253,7 +253,7 @@ impl<M: Metric> Family<DynLabels, M> {
             Some(metric) => Series::pinned(metric, pin),
             None => f
                 .insert(values, pin)
-                .unwrap_or_else(|_| Series::borrowed(f.rejected())),
+                .unwrap_or_else(|_| Series::borrowed(f.detached())),
         }
     }
 
@@ -320,12 +320,12 @@ impl<L, M: Metric> Family<L, M> {
         &self.inner.spec.name
     }
 
-    pub(crate) fn cells(&self) -> Arc<FamilyCells<L, M>> {
+    pub(crate) fn cells(&self) -> Arc<FamilyInner<L, M>> {
         Arc::clone(&self.inner)
     }
 }
 
-impl<L, M: Metric> FamilyCells<L, M> {
+impl<L, M: Metric> FamilyInner<L, M> {
     pub(crate) fn refused(&self) -> u64 {
         self.refused.load(Ordering::Relaxed)
     }
@@ -352,13 +352,13 @@ impl<L, M: Metric> FamilyCells<L, M> {
     ) -> Result<&M, LabelError> {
         let (Some(slot), Some(values)) = (self.dense.get(index), self.dense_values.get(index))
         else {
-            return self.full();
+            return self.refuse();
         };
         let (metric, live) = match slot.made() {
             Some(made) => made,
             // Full: nothing to make.
             None if self.dense_live.load(Ordering::Relaxed) >= self.spec.limit => {
-                return self.full()
+                return self.refuse()
             }
             None => {
                 let metric = slot.get_or_make(|| {
@@ -372,7 +372,7 @@ impl<L, M: Metric> FamilyCells<L, M> {
         if !live {
             if self.dense_live.fetch_add(1, Ordering::Relaxed) >= self.spec.limit {
                 self.dense_live.fetch_sub(1, Ordering::Relaxed);
-                return self.full();
+                return self.refuse();
             }
             if !slot.revive() {
                 // Another thread brought it to life first.
@@ -382,13 +382,13 @@ impl<L, M: Metric> FamilyCells<L, M> {
         Ok(metric)
     }
 
-    /// [`touch_dense`](FamilyCells::touch_dense) for [`Family::get`]: a refused label set
+    /// [`touch_dense`](FamilyInner::touch_dense) for [`Family::get`]: a refused label set
     /// gets the overflow series or the detached one.
     #[cold]
     #[inline(never)]
     fn dense_slow(&self, index: usize, visit: impl FnOnce(&mut dyn FnMut(&str))) -> &M {
         self.touch_dense(index, visit)
-            .unwrap_or_else(|_| self.rejected())
+            .unwrap_or_else(|_| self.detached())
     }
 
     /// Retires the dense series at `index` and zeroes it; returns whether it was live.
@@ -407,9 +407,10 @@ impl<L, M: Metric> FamilyCells<L, M> {
         was_live
     }
 
-    /// A new label set met a full family: counted, then overflow series or error.
+    /// A new label set met a family at its limit: counted as refused, then the overflow series
+    /// (`Overflow::Collapse`) or an error (`Overflow::Reject`).
     #[cold]
-    fn full(&self) -> Result<&M, LabelError> {
+    fn refuse(&self) -> Result<&M, LabelError> {
         self.refused.fetch_add(1, Ordering::Relaxed);
         match self.spec.overflow {
             Overflow::Collapse => Ok(self
@@ -434,11 +435,11 @@ impl<L, M: Metric> FamilyCells<L, M> {
             .insert(&pin, hash, values, make, self.spec.limit)
         {
             Some(metric) => Ok(Series::pinned(metric, pin)),
-            None => self.full().map(Series::borrowed),
+            None => self.refuse().map(Series::borrowed),
         }
     }
 
-    /// [`insert`](FamilyCells::insert) for a typed label set, whose values are copied out
+    /// [`insert`](FamilyInner::insert) for a typed label set, whose values are copied out
     /// first: its `visit` is user code, which must not run under the family's lock.
     #[inline(never)]
     fn insert_labels<'a>(&'a self, labels: &L, pin: Pin) -> Result<Series<'a, M>, LabelError>
@@ -446,7 +447,7 @@ impl<L, M: Metric> FamilyCells<L, M> {
         L: LabelSet,
     {
         if self.sparse.len() >= self.spec.limit {
-            return self.full().map(Series::borrowed);
+            return self.refuse().map(Series::borrowed);
         }
         let owned = owned_values(labels);
         let values: Vec<&str> = owned.iter().map(String::as_str).collect();
@@ -460,9 +461,11 @@ impl<L, M: Metric> FamilyCells<L, M> {
             })
     }
 
+    /// The metric a plain lookup hands back for a refused label set under
+    /// `Overflow::Reject`: it works, and is never exported.
     #[cold]
-    fn rejected(&self) -> &M {
-        self.rejected.get_or_init(|| M::from_config(&self.config))
+    fn detached(&self) -> &M {
+        self.detached.get_or_init(|| M::from_config(&self.config))
     }
 
     fn check_arity(&self, values: &[&str]) -> Result<(), LabelError> {
@@ -530,12 +533,12 @@ impl<L, M: Metric> FamilyCells<L, M> {
     }
 }
 
-impl<L: 'static, M: Metric> Source for FamilyCells<L, M> {
+impl<L: 'static, M: Metric> Source for FamilyInner<L, M> {
     fn write_to(&self, sink: &mut dyn Sink, scratch: &mut Scratch) {
-        FamilyCells::write_to(self, sink, scratch)
+        FamilyInner::write_to(self, sink, scratch)
     }
     fn refused(&self) -> u64 {
-        FamilyCells::refused(self)
+        FamilyInner::refused(self)
     }
     fn series(&self) -> usize {
         self.len()

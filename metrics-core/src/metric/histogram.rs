@@ -46,22 +46,22 @@ use crate::runtime::sync::{AtomicU64, AtomicU8, Ordering};
 /// ```
 #[derive(Clone)]
 pub struct Histogram {
-    inner: triomphe::Arc<HistogramCells>,
+    inner: triomphe::Arc<HistogramInner>,
 }
 
-struct HistogramCells {
+struct HistogramInner {
     buckets: Buckets,
     /// Thread-owned cells: `[seq, sum bits, count per bucket (+Inf last)]`.
     local: Option<CellId>,
     /// Zero when an observation may take the common path: the thread's cells and nothing
     /// else. Else [`DIVERTED`] while a scrape waits for a thread's cells to be still
-    /// (observations go to the shared shards meanwhile), and [`NATIVE`] for good when there
+    /// (observations go to the shared halves meanwhile), and [`NATIVE`] for good when there
     /// are native buckets to record as well: one load tells the common path both.
     detour: AtomicU8,
     /// Which shared half is hot, and the observations ever started in the halves.
     hot_cold: HotCold,
-    /// Two shared halves of `stride` cells each: the sum's bits, then one count per bucket.
-    cells: Box<[AtomicU64]>,
+    /// Two shared halves of `stride` words each: the sum's bits, then one count per bucket.
+    halves: Box<[AtomicU64]>,
     /// Serialises scrapes and holds what a reset left to subtract; observers never touch it.
     collecting: Mutex<Baseline>,
     /// The latest exemplar of each bucket, allocated at the first one.
@@ -92,9 +92,9 @@ fn with_read_buffer<R>(f: impl FnOnce(&mut Vec<u64>) -> R) -> R {
     result
 }
 
-/// [`HistogramCells::detour`]: a scrape diverts observers to the shared shards.
+/// [`HistogramInner::detour`]: a scrape diverts observers to the shared halves.
 const DIVERTED: u8 = 1;
-/// [`HistogramCells::detour`]: native buckets record every observation too.
+/// [`HistogramInner::detour`]: native buckets record every observation too.
 const NATIVE: u8 = 2;
 
 impl Histogram {
@@ -106,9 +106,9 @@ impl Histogram {
     /// A histogram at zero that is a family's series.
     pub(crate) fn with_header(buckets: Buckets, series: SeriesHeader) -> Histogram {
         let stride = buckets.bounds().len() + 2;
-        let cells = (0..2 * stride).map(|_| AtomicU64::new(0)).collect();
+        let halves = (0..2 * stride).map(|_| AtomicU64::new(0)).collect();
         let native_only = buckets.native_buckets().is_some() && buckets.bounds().is_empty();
-        // Under loom, only the shared shards: loom explores their interleavings. A native-only
+        // Under loom, only the shared halves: loom explores their interleavings. A native-only
         // histogram records in its native part alone.
         #[cfg(not(loom))]
         let local = if native_only {
@@ -123,11 +123,11 @@ impl Histogram {
             .cloned()
             .map(|n| Box::new(Native::new(n)));
         Histogram {
-            inner: triomphe::Arc::new(HistogramCells {
+            inner: triomphe::Arc::new(HistogramInner {
                 local,
                 detour: AtomicU8::new(if native.is_some() { NATIVE } else { 0 }),
                 hot_cold: HotCold::new(),
-                cells,
+                halves,
                 collecting: Mutex::new(None),
                 exemplars: OnceLock::new(),
                 native,
@@ -404,16 +404,16 @@ impl Histogram {
     }
 }
 
-impl HistogramCells {
+impl HistogramInner {
     #[inline]
     fn observe_shared(&self, bucket: usize, v: f64) {
-        let shard = &self.cells[self.shard_range(self.hot_cold.start())];
-        add_f64(&shard[0], v);
+        let half = &self.halves[self.half_range(self.hot_cold.start())];
+        add_f64(&half[0], v);
         // Release: a scrape that sees this count also sees the sum above.
-        shard[1 + bucket].fetch_add(1, Ordering::Release);
+        half[1 + bucket].fetch_add(1, Ordering::Release);
     }
 
-    /// Every observation so far, from the threads' cells and the shared shards, into
+    /// Every observation so far, from the threads' cells and the shared halves, into
     /// `counts`; returns the sum. The caller holds `collecting`; `scratch` is a reading buffer.
     fn read_all(&self, scratch: &mut Vec<u64>, counts: &mut Vec<u64>) -> f64 {
         counts.clear();
@@ -447,8 +447,8 @@ impl HistogramCells {
     /// Reads the shared halves into `counts` (per bucket), returning their sum.
     fn read_shared(&self, counts: &mut Vec<u64>) -> f64 {
         let flip = self.hot_cold.flip();
-        let cold = &self.cells[self.shard_range(flip.cold)];
-        let hot = &self.cells[self.shard_range(flip.hot())];
+        let cold = &self.halves[self.half_range(flip.cold)];
+        let hot = &self.halves[self.half_range(flip.hot())];
         // Earlier readings folded everything into the half now cold; observations counted
         // before the flip may still be writing to it.
         hot_cold::wait_until(flip.started, || {
@@ -457,7 +457,7 @@ impl HistogramCells {
         counts.clear();
         counts.extend(cold[1..].iter().map(|c| c.load(Ordering::Relaxed)));
         let sum = f64::from_bits(cold[0].load(Ordering::Relaxed));
-        // Fold the cold shard into the hot one, sum before counts as an observation does.
+        // Fold the cold half into the hot one, sum before counts as an observation does.
         add_f64(&hot[0], sum);
         cold[0].store(0, Ordering::Relaxed);
         for (c, (hot, cold)) in counts.iter().zip(hot[1..].iter().zip(&cold[1..])) {
@@ -467,8 +467,8 @@ impl HistogramCells {
         sum
     }
 
-    fn shard_range(&self, half: usize) -> std::ops::Range<usize> {
-        let stride = self.cells.len() / 2;
+    fn half_range(&self, half: usize) -> std::ops::Range<usize> {
+        let stride = self.halves.len() / 2;
         let start = half * stride;
         start..start + stride
     }
@@ -717,7 +717,7 @@ mod tests {
     }
 
     #[test]
-    fn snapshots_fold_shards_without_losing_anything() {
+    fn snapshots_fold_halves_without_losing_anything() {
         let h = Histogram::new(Buckets::new([1.0]).unwrap());
         for round in 1..=5u64 {
             h.observe(0.5);
@@ -733,7 +733,7 @@ mod tests {
     }
 
     #[test]
-    fn a_stuck_read_diverts_observers_to_the_shared_shards() {
+    fn a_stuck_read_diverts_observers_to_the_shared_halves() {
         use std::sync::atomic::Ordering::Relaxed;
         let h = Histogram::new(Buckets::new([1.0]).unwrap());
         h.observe(0.5);
@@ -747,7 +747,7 @@ mod tests {
                 std::thread::yield_now();
             }
             h.observe(2.0);
-            assert_eq!(h.inner.hot_cold.started(), 1, "went to the shared shards");
+            assert_eq!(h.inner.hot_cold.started(), 1, "went to the shared halves");
             cells[0].store(seq + 2, Relaxed);
             let s = scrape.join().unwrap();
             assert_eq!((s.counts(), s.sum()), (&[1, 1][..], 2.5));

@@ -27,15 +27,16 @@ use header::SeriesHeader;
 use histogram::Histogram;
 
 /// A kind of metric a [`Family`](crate::Family) can hold: [`Counter`], [`Gauge`] or
-/// [`Histogram`]. Sealed: the encoders know exactly these.
-pub trait Metric: sealed::Sealed + Clone + Send + Sync + fmt::Debug + 'static {}
+/// [`Histogram`]. Sealed: the trait behind it (`MetricOps`, what families and the data model
+/// need of a metric) is not for use outside this crate.
+pub trait Metric: sealed::MetricOps + Clone + Send + Sync + fmt::Debug + 'static {}
 
 pub(crate) mod sealed {
     #![allow(unreachable_pub)]
     use super::*;
 
     /// The operations families and encoders need; not for use outside this crate.
-    pub trait Sealed: Sized {
+    pub trait MetricOps: Sized {
         /// What a new series is made from: `()`, or [`Buckets`] for histograms.
         type Config: Clone + PartialEq + Default + fmt::Debug + Send + Sync + 'static;
         /// The family type.
@@ -60,7 +61,7 @@ pub(crate) mod sealed {
 }
 
 impl Metric for Counter {}
-impl sealed::Sealed for Counter {
+impl sealed::MetricOps for Counter {
     type Config = ();
     const KIND: MetricKind = MetricKind::Counter;
     fn in_family(_: &(), header: SeriesHeader) -> Counter {
@@ -96,7 +97,7 @@ impl sealed::Sealed for Counter {
 }
 
 impl Metric for Gauge {}
-impl sealed::Sealed for Gauge {
+impl sealed::MetricOps for Gauge {
     type Config = ();
     const KIND: MetricKind = MetricKind::Gauge;
     fn in_family(_: &(), header: SeriesHeader) -> Gauge {
@@ -118,7 +119,7 @@ impl sealed::Sealed for Gauge {
 }
 
 impl Metric for Histogram {}
-impl sealed::Sealed for Histogram {
+impl sealed::MetricOps for Histogram {
     type Config = Buckets;
     const KIND: MetricKind = MetricKind::Histogram;
     fn in_family(buckets: &Buckets, header: SeriesHeader) -> Histogram {

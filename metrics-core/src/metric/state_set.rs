@@ -37,11 +37,11 @@ use crate::runtime::sync::{AtomicUsize, Ordering};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct StateSet<S> {
-    inner: Arc<StateCells>,
+    inner: Arc<StateSetInner>,
     _state: PhantomData<fn(S)>,
 }
 
-pub(crate) struct StateCells {
+pub(crate) struct StateSetInner {
     name: Box<str>,
     help: Box<str>,
     states: Box<[Box<str>]>,
@@ -75,7 +75,7 @@ impl<S: LabelValue> StateSet<S> {
             .map(|i| S::from_index(i).map(|s| s.with_str(|text| text.into())))
             .collect::<Option<Box<[Box<str>]>>>()?;
         Some(StateSet {
-            inner: Arc::new(StateCells {
+            inner: Arc::new(StateSetInner {
                 name: name.into(),
                 help: help.into(),
                 states,
@@ -96,12 +96,12 @@ impl<S: LabelValue> StateSet<S> {
         self.inner.current.load(Ordering::Relaxed) == state.index()
     }
 
-    pub(crate) fn cells(&self) -> Arc<StateCells> {
+    pub(crate) fn cells(&self) -> Arc<StateSetInner> {
         Arc::clone(&self.inner)
     }
 }
 
-impl Source for StateCells {
+impl Source for StateSetInner {
     fn write_to(&self, sink: &mut dyn Sink, _: &mut Scratch) {
         let kind = MetricKind::StateSet;
         sink.family(&FamilyDesc {

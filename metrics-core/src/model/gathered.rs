@@ -3,8 +3,10 @@
 //! wants the values rather than an exposition.
 //!
 //! Everything lives in a few flat buffers (one string for every name, help text and label
-//! block; one vector per kind of number), kept across gathers: gathering again into the same
-//! `MetricFamilies` allocates nothing once the buffers have grown to the registry's size.
+//! block; one vector per kind of number), kept across gathers: gathering counters, gauges,
+//! info, state sets and classic buckets again into the same `MetricFamilies` allocates
+//! nothing once the buffers have grown to the registry's size. Native buckets and
+//! exemplars are copies, each with its own small allocations.
 
 use std::ops::Range;
 
