@@ -27,11 +27,13 @@
 //! ```
 //!
 //! - [`Pushgateway`] (feature `push`): `push`, `push_add` and `delete` of a group, async and
-//!   blocking, with timeouts, bounded retries and typed errors; [`BatchJob`] pushes a job's
-//!   metrics and its outcome when it ends, however it ends; [`PeriodicPush`] for processes
-//!   that cannot be scraped.
+//!   blocking, with timeouts, bounded retries and typed errors, as delimited protobuf (native
+//!   histograms included) or text ([`PushFormat`]); [`BatchJob`] pushes a job's metrics and
+//!   its outcome when it ends, however it ends; [`PeriodicPush`] for processes that cannot
+//!   be scraped.
 //! - [`RemoteWrite`] (feature `remote-write`): a registry snapshot straight into Prometheus
-//!   or a Mimir tenant.
+//!   or a Mimir tenant, by remote write 2.0 or 1.0 ([`RemoteWriteProtocol`]), native
+//!   histograms, exemplars and metadata included.
 //! - Feature `tls`: both push clients also take `https://` URLs (rustls, Mozilla's roots
 //!   and any given with `root_certificates_pem`).
 //!
@@ -71,8 +73,8 @@ pub use middleware::{
 #[cfg(feature = "push")]
 pub use push::batch::{BatchJob, PeriodicPush};
 #[cfg(feature = "push")]
-pub use push::pushgateway::{Pushgateway, PushgatewayBuilder};
+pub use push::pushgateway::{PushFormat, Pushgateway, PushgatewayBuilder};
 #[cfg(feature = "remote-write")]
-pub use push::remote_write::{RemoteWrite, RemoteWriteBuilder};
+pub use push::remote_write::{RemoteWrite, RemoteWriteBuilder, RemoteWriteProtocol, Written};
 #[cfg(feature = "push")]
 pub use push::{PushError, Retry};

@@ -1,6 +1,6 @@
 //! Push clients against misbehaving servers (a scripted fake on a 127.0.0.1 port): down,
 //! failing then recovering, refusing, silent. No panic, typed errors, and never longer than
-//! the configured bounds. Also what a remote write sends, decoded with prost.
+//! the configured bounds.
 
 mod common;
 
@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{read_request, Seen};
-use metrics_core::{Buckets, Registry};
-use metrics_http::{Auth, BatchJob, PushError, Pushgateway, RemoteWrite, Retry};
+use metrics_core::Registry;
+use metrics_http::{Auth, BatchJob, PushError, PushFormat, Pushgateway, Retry};
 
 /// What the fake does with the n-th request: answer with a status and body, or say nothing.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +79,7 @@ fn gateway(addr: SocketAddr, retry: Retry, timeout: Duration) -> Pushgateway {
         .grouping("instance", "a/b")
         .auth(Auth::bearer("tok"))
         .header("X-Extra", "yes")
+        .format(PushFormat::Text)
         .timeout(timeout)
         .retry(retry)
         .build()
@@ -126,6 +127,39 @@ fn a_500_then_a_200_is_retried_and_succeeds() {
         String::from_utf8_lossy(&last.body),
         "# HELP batch_rows_total Rows.\n# TYPE batch_rows_total counter\nbatch_rows_total 42\n"
     );
+}
+
+#[test]
+fn pushes_go_as_delimited_protobuf_by_default_and_gzip_on_request() {
+    let (addr, seen) = fake(vec![Reply::Status(200, "")]);
+    let registry = registry();
+    let mut families = metrics_core::MetricFamilies::new();
+    registry.gather(&mut families);
+    let mut protobuf = Vec::new();
+    metrics_core::Format::Protobuf.encode(&families, &mut protobuf);
+    let builder = || Pushgateway::builder(format!("http://{addr}")).job("batch");
+    builder().build().unwrap().push_blocking(&registry).unwrap();
+    builder()
+        .gzip(true)
+        .build()
+        .unwrap()
+        .push_blocking(&registry)
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    let protobuf_type = "application/vnd.google.protobuf; \
+                         proto=io.prometheus.client.MetricFamily; encoding=delimited";
+    assert_eq!(seen[0].header("content-type"), Some(protobuf_type));
+    assert_eq!(seen[0].header("content-encoding"), None);
+    assert_eq!(seen[0].body, protobuf);
+    assert_eq!(seen[1].header("content-type"), Some(protobuf_type));
+    assert_eq!(seen[1].header("content-encoding"), Some("gzip"));
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&seen[1].body[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, protobuf);
 }
 
 #[test]
@@ -198,135 +232,6 @@ async fn the_blocking_form_works_inside_a_runtime() {
     let gateway = gateway(addr, quick_retry(), Duration::from_secs(1));
     gateway.push_blocking(&registry()).unwrap();
     gateway.push(&registry()).await.unwrap();
-}
-
-/// The remote-write protocol's messages, for decoding what we send.
-mod proto {
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(crate) struct WriteRequest {
-        #[prost(message, repeated, tag = "1")]
-        pub(crate) timeseries: Vec<TimeSeries>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(crate) struct TimeSeries {
-        #[prost(message, repeated, tag = "1")]
-        pub(crate) labels: Vec<Label>,
-        #[prost(message, repeated, tag = "2")]
-        pub(crate) samples: Vec<Sample>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(crate) struct Label {
-        #[prost(string, tag = "1")]
-        pub(crate) name: String,
-        #[prost(string, tag = "2")]
-        pub(crate) value: String,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(crate) struct Sample {
-        #[prost(double, tag = "1")]
-        pub(crate) value: f64,
-        #[prost(int64, tag = "2")]
-        pub(crate) timestamp: i64,
-    }
-}
-
-#[test]
-fn remote_write_sends_a_snappy_write_request_and_retries_like_push() {
-    use prost::Message;
-    let (addr, seen) = fake(vec![
-        Reply::Status(503, "ingester unavailable"),
-        Reply::Status(204, ""),
-    ]);
-    let registry = registry();
-    registry
-        .histogram(
-            "batch_step_seconds",
-            "Step time.",
-            Buckets::new([0.5, 1.0]).unwrap(),
-        )
-        .observe(0.7);
-    let writer = RemoteWrite::builder(format!("http://{addr}/api/v1/push"))
-        .tenant("team-a")
-        .auth(Auth::basic("u", "p"))
-        .external_label("job", "batch")
-        .external_label("instance", "host-1")
-        .retry(quick_retry())
-        .build()
-        .unwrap();
-    let before = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    writer.write_blocking(&registry).unwrap();
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 2, "503 is retried");
-    let request = &seen[1];
-    assert_eq!(request.request_line, "POST /api/v1/push HTTP/1.1");
-    for (name, value) in [
-        ("content-encoding", "snappy"),
-        ("content-type", "application/x-protobuf"),
-        ("x-prometheus-remote-write-version", "0.1.0"),
-        ("x-scope-orgid", "team-a"),
-        ("authorization", "Basic dTpw"),
-    ] {
-        assert_eq!(request.header(name), Some(value), "{name}");
-    }
-    let raw = snap::raw::Decoder::new()
-        .decompress_vec(&request.body)
-        .unwrap();
-    let decoded = proto::WriteRequest::decode(&raw[..]).unwrap();
-    let series: Vec<(Vec<(String, String)>, f64)> = decoded
-        .timeseries
-        .iter()
-        .map(|ts| {
-            assert_eq!(ts.samples.len(), 1);
-            assert!(ts.samples[0].timestamp >= before);
-            (
-                ts.labels
-                    .iter()
-                    .map(|l| (l.name.clone(), l.value.clone()))
-                    .collect(),
-                ts.samples[0].value,
-            )
-        })
-        .collect();
-    let labels = |name: &str, extra: &[(&str, &str)]| {
-        let mut l = vec![("__name__".to_owned(), name.to_owned())];
-        l.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
-        l.push(("instance".to_owned(), "host-1".to_owned()));
-        l.push(("job".to_owned(), "batch".to_owned()));
-        l.sort();
-        l
-    };
-    assert!(
-        series.contains(&(labels("batch_rows_total", &[]), 42.0)),
-        "{series:?}"
-    );
-    assert!(series.contains(&(labels("batch_step_seconds_bucket", &[("le", "0.5")]), 0.0)));
-    assert!(series.contains(&(labels("batch_step_seconds_bucket", &[("le", "1")]), 1.0)));
-    assert!(series.contains(&(labels("batch_step_seconds_bucket", &[("le", "+Inf")]), 1.0)));
-    assert!(series.contains(&(labels("batch_step_seconds_sum", &[]), 0.7)));
-    assert!(series.contains(&(labels("batch_step_seconds_count", &[]), 1.0)));
-    for (labels, _) in &series {
-        let mut sorted = labels.clone();
-        sorted.sort();
-        assert_eq!(labels, &sorted, "labels sorted by name");
-    }
-}
-
-#[test]
-fn remote_write_does_not_retry_a_400() {
-    let (addr, seen) = fake(vec![Reply::Status(400, "out of order sample")]);
-    let writer = RemoteWrite::builder(format!("http://{addr}/api/v1/write"))
-        .retry(quick_retry())
-        .build()
-        .unwrap();
-    let error = writer.write_blocking(&registry()).unwrap_err();
-    assert!(
-        matches!(error, PushError::Status { code: 400, .. }),
-        "{error}"
-    );
-    assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
 #[test]

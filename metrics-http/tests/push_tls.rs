@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::{read_request, Seen};
 use metrics_core::Registry;
-use metrics_http::{PushError, Pushgateway, RemoteWrite, Retry};
+use metrics_http::{PushError, PushFormat, Pushgateway, RemoteWrite, RemoteWriteProtocol, Retry};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 
 /// A test CA (its certificate as PEM) and a server certificate it signed for `127.0.0.1` and
@@ -90,6 +90,7 @@ fn once() -> Retry {
 fn gateway(addr: SocketAddr, ca_pem: Option<&str>) -> Pushgateway {
     let mut builder = Pushgateway::builder(format!("https://127.0.0.1:{}", addr.port()))
         .job("nightly")
+        .format(PushFormat::Text)
         .retry(once());
     if let Some(pem) = ca_pem {
         builder = builder.root_certificates_pem(pem);
@@ -108,6 +109,7 @@ fn pushes_over_https_to_a_server_of_a_ca_given_as_pem() {
 
     let writer = RemoteWrite::builder(format!("https://localhost:{}/api/v1/write", addr.port()))
         .root_certificates_pem(pki.ca_pem.as_bytes())
+        .protocol(RemoteWriteProtocol::V1)
         .retry(once())
         .build()
         .unwrap();

@@ -178,9 +178,11 @@ impl Drop for BatchJob {
     }
 }
 
-/// Pushes a registry every `interval` from a thread of its own (with PUT, replacing the
-/// group, as a scrape would see it), for long-lived processes that cannot be scraped.
-/// [`stop`](Self::stop) (or dropping it) makes one final push.
+/// Pushes a registry every `interval` from a thread of its own, for long-lived processes
+/// that cannot be scraped: to a Pushgateway (with PUT, replacing the group, as a scrape would
+/// see it) or by remote write. [`stop`](Self::stop) (or dropping it) makes one final push;
+/// over remote write it then writes a stale marker for every series, so that they end at
+/// once instead of 5 minutes after the last sample.
 ///
 /// A failed periodic push is retried by the client, then skipped until the next interval;
 /// [`stop`](Self::stop) reports how the final push went.
@@ -201,14 +203,50 @@ impl PeriodicPush {
         registry: Registry,
         interval: Duration,
     ) -> Result<PeriodicPush, PushError> {
+        PeriodicPush::spawn(interval, move |last| {
+            let pushed = gateway.push_blocking(&registry);
+            if last {
+                pushed
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    /// Starts writing `registry` through `writer` every `interval`; stopping writes the
+    /// last values, then stale markers for every series.
+    ///
+    /// # Errors
+    /// [`PushError::Runtime`] when the thread cannot be started.
+    #[cfg(feature = "remote-write")]
+    pub fn remote_write(
+        writer: crate::RemoteWrite,
+        registry: Registry,
+        interval: Duration,
+    ) -> Result<PeriodicPush, PushError> {
+        PeriodicPush::spawn(interval, move |last| {
+            let written = writer.write_blocking(&registry);
+            if !last {
+                return Ok(());
+            }
+            written?;
+            writer.write_stale_markers_blocking(&registry).map(drop)
+        })
+    }
+
+    /// Runs `push(last)` every `interval`, and once more with `last` true when stopped.
+    fn spawn(
+        interval: Duration,
+        mut push: impl FnMut(bool) -> Result<(), PushError> + Send + 'static,
+    ) -> Result<PeriodicPush, PushError> {
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = thread::Builder::new()
             .name("metrics-periodic-push".to_owned())
             .spawn(move || {
                 while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
-                    let _ = gateway.push_blocking(&registry);
+                    let _ = push(false);
                 }
-                gateway.push_blocking(&registry)
+                push(true)
             })
             .map_err(PushError::Runtime)?;
         Ok(PeriodicPush {

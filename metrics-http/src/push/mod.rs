@@ -71,6 +71,14 @@ pub enum PushError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A remote write 2.0 was answered 2xx without the written-count headers every 2.0
+    /// receiver sends: a 1.0 receiver read the body as an empty request and wrote nothing
+    /// (with [`RemoteWriteProtocol::Auto`](crate::RemoteWriteProtocol::Auto) the client
+    /// sends 1.0 instead).
+    NotWritten {
+        /// The URL written to.
+        url: String,
+    },
     /// The blocking form could not start its runtime or thread.
     Runtime(std::io::Error),
 }
@@ -106,6 +114,11 @@ impl fmt::Display for PushError {
             PushError::InvalidCertificate { reason } => {
                 write!(f, "invalid root certificate: {reason}")
             }
+            PushError::NotWritten { url } => write!(
+                f,
+                "{url} answered a remote write 2.0 without saying what it wrote: it takes 1.0 \
+                 only, and wrote nothing (use protocol 1.0 or automatic)"
+            ),
             PushError::Runtime(source) => write!(f, "cannot start the push runtime: {source}"),
         }
     }

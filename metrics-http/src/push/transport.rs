@@ -241,7 +241,8 @@ pub(crate) fn add_header(
 
 /// What one attempt came to.
 enum Attempt {
-    Done,
+    /// A 2xx, with the answer's headers.
+    Done(HeaderMap),
     /// Worth another try (5xx, 429, connection failure, attempt timeout).
     Retry(PushError),
     /// Final (another 4xx).
@@ -249,13 +250,14 @@ enum Attempt {
 }
 
 impl Transport {
-    /// Sends `body` to `url`, retrying as [`Retry`] says, within its total time.
+    /// Sends `body` to `url`, retrying as [`Retry`] says, within its total time; on success,
+    /// the answer's headers.
     pub(crate) async fn send(
         &self,
         method: Method,
         url: &str,
         body: Bytes,
-    ) -> Result<(), PushError> {
+    ) -> Result<HeaderMap, PushError> {
         let started = Instant::now();
         let total = self.retry.total;
         let mut backoff = self.retry.initial_backoff;
@@ -280,7 +282,7 @@ impl Transport {
             )
             .await
             {
-                Ok(Attempt::Done) => return Ok(()),
+                Ok(Attempt::Done(headers)) => return Ok(headers),
                 Ok(Attempt::Fail(error)) => return Err(error),
                 Ok(Attempt::Retry(error)) => error,
                 Err(_) => PushError::Timeout { after: limit },
@@ -326,9 +328,10 @@ impl Transport {
         };
         let status = response.status();
         if status.is_success() {
+            let headers = response.headers().clone();
             // Read the answer, so the exchange is complete before we call it done.
             let _ = response.into_body().collect().await;
-            return Attempt::Done;
+            return Attempt::Done(headers);
         }
         let body = match response.into_body().collect().await {
             Ok(collected) => collected.to_bytes(),
