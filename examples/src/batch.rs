@@ -16,6 +16,10 @@ pub struct BatchMetrics {
     /// Time to process one batch of records.
     #[metric(unit = "seconds", buckets = [0.001, 0.005, 0.01, 0.05, 0.1])]
     pub batch_duration_seconds: Histogram,
+    /// Size of the records processed: native buckets (each 1.1 times the last), which
+    /// remote write and the Pushgateway's protobuf carry whole.
+    #[metric(unit = "bytes", native = 1.1)]
+    pub record_size_bytes: Histogram,
 }
 
 /// Why the work failed.
@@ -49,6 +53,9 @@ pub fn process(metrics: &BatchMetrics, records: u64, fail_every: u64) -> Result<
                 metrics.records_failed_total.inc();
             } else {
                 metrics.records_processed_total.inc();
+                metrics
+                    .record_size_bytes
+                    .observe((200 + record * 37 % 900) as f64);
             }
         }
         timer.observe();

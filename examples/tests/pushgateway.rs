@@ -7,13 +7,12 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use common::prometheus::{free_port, get, Daemon};
-use metrics_core::{Buckets, Registry};
-use metrics_http::{BatchJob, PushError, Pushgateway, Retry};
+use metrics_core::{Buckets, NativeBuckets, Registry};
+use metrics_http::{BatchJob, PushError, PushFormat, Pushgateway, Retry};
 use serde_json::Value;
 
 struct Gateway {
@@ -139,6 +138,90 @@ fn push_push_add_and_delete_a_group() {
 }
 
 #[test]
+fn protobuf_text_and_gzip_bodies_read_back_alike() {
+    let Some(gateway) = require_gateway() else {
+        return;
+    };
+    let registry = Registry::new();
+    registry.counter("etl_files_total", "Files.").inc_by(10);
+    registry.gauge("etl_size_bytes", "Size.").set(-2.5);
+    let latency = registry.histogram(
+        "etl_step_seconds",
+        "Steps.",
+        Buckets::new([0.5, 1.0]).unwrap(),
+    );
+    latency.observe(0.2);
+    latency.observe(0.7);
+    // Schema 0: 1.0 in bucket (0.5, 1], 3.0 in (2, 4].
+    let native = registry.histogram(
+        "etl_item_seconds",
+        "Items.",
+        Buckets::native_only(NativeBuckets::with_schema(0).unwrap()),
+    );
+    for (v, n) in [(1.0, 5), (3.0, 3), (10.0, 2)] {
+        for _ in 0..n {
+            native.observe(v);
+        }
+    }
+    for (instance, format, gzip) in [
+        ("protobuf", PushFormat::Protobuf, false),
+        ("protobuf-gzip", PushFormat::Protobuf, true),
+        ("text", PushFormat::Text, false),
+        ("text-gzip", PushFormat::Text, true),
+    ] {
+        Pushgateway::builder(gateway.url())
+            .job("etl")
+            .grouping("instance", instance)
+            .format(format)
+            .gzip(gzip)
+            .build()
+            .unwrap()
+            .push_blocking(&registry)
+            .unwrap();
+        let group = gateway
+            .group(&[("job", "etl"), ("instance", instance)])
+            .unwrap_or_else(|| panic!("{instance}: the group"));
+        assert_eq!(value(&group, "etl_files_total"), Some(10.0), "{instance}");
+        assert_eq!(value(&group, "etl_size_bytes"), Some(-2.5), "{instance}");
+        let histogram = &group["etl_step_seconds"]["metrics"][0];
+        assert_eq!(histogram["buckets"]["0.5"], "1", "{instance}");
+        assert_eq!(histogram["buckets"]["1"], "2", "{instance}");
+        assert_eq!(histogram["count"], "2", "{instance}");
+        let sum: f64 = histogram["sum"].as_str().unwrap().parse().unwrap();
+        assert_eq!(sum, 0.2 + 0.7, "{instance}");
+        // The JSON API of Pushgateway 1.5.1 shows a native histogram's count and sum only
+        // (its buckets: none from protobuf, `+Inf` from text); what a scrape gets is below.
+        let native = &group["etl_item_seconds"]["metrics"][0];
+        assert_eq!(native["count"], "10", "{instance}");
+        assert_eq!(native["sum"], "34", "{instance}");
+    }
+
+    // Pushgateway 1.5.1 keeps the protobuf it was sent, native buckets included, and serves
+    // them to a protobuf scrape: Prometheus with native histograms reads them whole.
+    let Some(binary) = common::require("prometheus", "prometheus") else {
+        return;
+    };
+    let prometheus = common::prometheus::Prometheus::start(
+        binary,
+        &format!(
+            "  - job_name: gateway\n    honor_labels: true\n    static_configs:\n      \
+             - targets: ['127.0.0.1:{}']\n",
+            gateway.daemon.port
+        ),
+        &["--enable-feature=native-histograms"],
+    );
+    let value = |promql: &str| prometheus.query_until(promql, |r| r.len() == 1)[0].1;
+    let series = "etl_item_seconds{instance=\"protobuf\"}";
+    assert_eq!(value(&format!("histogram_count({series})")), 10.0);
+    assert_eq!(value(&format!("histogram_sum({series})")), 34.0);
+    // Rank 9 of 10 is halfway through (8, 16]: 12, linearly (Prometheus 2.x).
+    assert_eq!(value(&format!("histogram_quantile(0.9, {series})")), 12.0);
+    // Pushed as text, the gateway has the count and sum, but no native buckets to give.
+    let text = "etl_item_seconds{instance=\"text\"}";
+    assert_eq!(value(&format!("histogram_count({text})")), 10.0);
+}
+
+#[test]
 fn a_metric_with_a_grouping_label_is_refused_and_nothing_is_sent() {
     let Some(gateway) = require_gateway() else {
         return;
@@ -251,31 +334,13 @@ fn the_example_job_pushes_to_the_gateway() {
     assert!(value(&group, "batch_job_last_failure_timestamp_seconds").is_some());
 }
 
-/// The `batch_job` example's binary, which `cargo test` builds beside the tests.
-fn batch_job_binary() -> PathBuf {
-    let deps = std::env::current_exe().unwrap();
-    let binary = deps
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join("batch_job");
-    assert!(
-        binary.exists(),
-        "{} not built; run through `cargo test`",
-        binary.display()
-    );
-    binary
-}
-
 #[test]
 fn the_example_binary_exits_by_how_the_push_went() {
     let Some(gateway) = require_gateway() else {
         return;
     };
     let run = |args: &[&str]| {
-        let output = Command::new(batch_job_binary())
+        let output = Command::new(common::batch_job_binary())
             .args(args)
             .env_remove("PUSHGATEWAY_URL")
             .env_remove("REMOTE_WRITE_URL")

@@ -12,6 +12,7 @@ pub(crate) use shared::{prometheus, require};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -209,4 +210,22 @@ pub(crate) fn check_shop_metrics(
     assert!(exposition.contains(&unmatched), "{unmatched}");
     assert!(exposition.contains("http_server_active_requests{method=\"GET\"} 0\n"));
     assert!(exposition.contains("shop_orders_total{outcome=\"accepted\"} 5\n"));
+}
+
+/// The `batch_job` example's binary, which `cargo test` builds beside the tests.
+pub(crate) fn batch_job_binary() -> PathBuf {
+    let deps = std::env::current_exe().unwrap();
+    let binary = deps
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("batch_job");
+    assert!(
+        binary.exists(),
+        "{} not built; run through `cargo test`",
+        binary.display()
+    );
+    binary
 }
