@@ -79,18 +79,64 @@ impl fmt::Debug for Auth {
     }
 }
 
-/// Compares a presented `Authorization` header with the expected one in time that depends
-/// only on the lengths, so a scraper cannot guess the secret byte by byte.
+/// The `Authorization` headers of a scrape.
 #[cfg(any(feature = "server", feature = "actix"))]
-pub(crate) fn matches(presented: &[u8], expected: &[u8]) -> bool {
-    if presented.len() != expected.len() {
-        return false;
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Presented<'a> {
+    /// None.
+    #[default]
+    Nothing,
+    /// Exactly one, its value.
+    One(&'a [u8]),
+    /// More than one: refused, whatever they hold.
+    Several,
+}
+
+#[cfg(any(feature = "server", feature = "actix"))]
+impl<'a> Presented<'a> {
+    /// From every value of the header, in any framework's header map.
+    pub(crate) fn from_values(mut values: impl Iterator<Item = &'a [u8]>) -> Presented<'a> {
+        match (values.next(), values.next()) {
+            (None, _) => Presented::Nothing,
+            (Some(one), None) => Presented::One(one),
+            (Some(_), Some(_)) => Presented::Several,
+        }
     }
-    presented
-        .iter()
-        .zip(expected)
-        .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-        == 0
+}
+
+/// An `Authorization` value's scheme and credentials, apart.
+#[cfg(any(feature = "server", feature = "actix"))]
+fn split(value: &[u8]) -> Option<(&[u8], &[u8])> {
+    let space = value.iter().position(|b| *b == b' ')?;
+    let (scheme, rest) = value.split_at(space);
+    let start = rest.iter().position(|b| *b != b' ').unwrap_or(rest.len());
+    Some((scheme, &rest[start..]))
+}
+
+/// Whether a scrape presented `expected` (an `Authorization` value as
+/// [`Auth::header_value`] makes it): exactly one header, its scheme matched without regard to
+/// case (RFC 9110), its credentials compared in time that depends only on what was presented,
+/// so that a scraper learns neither the secret byte by byte nor its length.
+#[cfg(any(feature = "server", feature = "actix"))]
+pub(crate) fn matches(presented: Presented<'_>, expected: &str) -> bool {
+    let Presented::One(presented) = presented else {
+        return false;
+    };
+    let (Some((scheme, credentials)), Some((want_scheme, want))) =
+        (split(presented), split(expected.as_bytes()))
+    else {
+        return false;
+    };
+    // The scheme is public (the challenge names it); only the credentials are secret.
+    let scheme_ok = scheme.eq_ignore_ascii_case(want_scheme);
+    // Every presented byte is compared with a byte of the secret (cycling through it), and
+    // the lengths are compared too: the loop runs as long as the presented value, whatever
+    // the secret's length.
+    let mut diff = u8::from(credentials.len() != want.len());
+    for (i, byte) in credentials.iter().enumerate() {
+        diff |= byte ^ want[i % want.len().max(1)];
+    }
+    scheme_ok & (diff == 0) & !want.is_empty()
 }
 
 #[cfg(test)]
@@ -107,8 +153,37 @@ mod tests {
     #[cfg(any(feature = "server", feature = "actix"))]
     #[test]
     fn comparison() {
-        assert!(matches(b"Bearer a", b"Bearer a"));
-        assert!(!matches(b"Bearer b", b"Bearer a"));
-        assert!(!matches(b"Bearer", b"Bearer a"));
+        let one = |v: &'static str| Presented::One(v.as_bytes());
+        let expected = Auth::bearer("s3cret").header_value();
+        assert!(matches(one("Bearer s3cret"), &expected));
+        assert!(
+            matches(one("bearer s3cret"), &expected),
+            "schemes ignore case"
+        );
+        assert!(matches(one("BEARER  s3cret"), &expected));
+        for wrong in [
+            "Bearer s3creT",
+            "Bearer s3cre",
+            "Bearer s3cret0",
+            "Bearer",
+            "",
+            "s3cret",
+        ] {
+            assert!(!matches(one(wrong), &expected), "{wrong}");
+        }
+        assert!(!matches(one("Basic s3cret"), &expected));
+        assert!(!matches(Presented::Nothing, &expected));
+        assert!(!matches(Presented::Several, &expected));
+        let basic = Auth::basic("prom", "pw").header_value();
+        assert!(matches(one("basic cHJvbTpwdw=="), &basic));
+        let values = [&b"Bearer s3cret"[..], &b"Bearer x"[..]];
+        assert_eq!(
+            Presented::from_values(values.into_iter()),
+            Presented::Several
+        );
+        assert_eq!(
+            Presented::from_values(values[..1].iter().copied()),
+            Presented::One(b"Bearer s3cret")
+        );
     }
 }

@@ -226,6 +226,16 @@ async fn auth_is_required_except_for_health() {
         let right = get(&client, addr, "/metrics", &[("authorization", &good)]).await;
         assert_eq!(right.status, 200);
         assert!(right.text().contains("jobs_total 3"));
+        // The scheme is case-insensitive (RFC 9110).
+        let lower = good.replacen("Bearer", "bearer", 1).replacen("Basic", "BASIC", 1);
+        let lower = get(&client, addr, "/metrics", &[("authorization", &lower)]).await;
+        assert_eq!(lower.status, 200);
+        // Two Authorization headers are refused, even when one of them is right.
+        for pair in [[&good, "Bearer x"], ["Bearer x", &good], [&good, &good]] {
+            let headers = [("authorization", pair[0]), ("authorization", pair[1])];
+            let twice = get(&client, addr, "/metrics", &headers).await;
+            assert_eq!(twice.status, 401, "{pair:?}");
+        }
         assert_eq!(get(&client, addr, "/-/healthy", &[]).await.status, 200);
     }
 }

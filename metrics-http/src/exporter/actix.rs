@@ -37,7 +37,9 @@ impl MetricsEndpoint {
             head_only: method == Method::HEAD,
             accept: text("accept"),
             accept_encoding: text("accept-encoding"),
-            authorization: headers.get("authorization").map(|v| v.as_bytes()),
+            authorization: crate::auth::Presented::from_values(
+                headers.get_all("authorization").map(|v| v.as_bytes()),
+            ),
             timeout_header: text("x-prometheus-scrape-timeout-seconds"),
         };
         into_response(self.answer(scrape).await)

@@ -62,7 +62,7 @@ pub(crate) struct ScrapeRequest<'a> {
     pub(crate) head_only: bool,
     pub(crate) accept: &'a str,
     pub(crate) accept_encoding: &'a str,
-    pub(crate) authorization: Option<&'a [u8]>,
+    pub(crate) authorization: auth::Presented<'a>,
     pub(crate) timeout_header: &'a str,
 }
 
@@ -167,8 +167,7 @@ impl MetricsEndpoint {
     pub(crate) async fn answer(&self, request: ScrapeRequest<'_>) -> Answer {
         let inner = &self.inner;
         if let Some((auth, expected)) = &inner.auth {
-            let presented = request.authorization.unwrap_or_default();
-            if !auth::matches(presented, expected.as_bytes()) {
+            if !auth::matches(request.authorization, expected) {
                 let mut answer = Answer::text(401, "401 Unauthorized: credentials required");
                 answer.www_authenticate = Some(auth.challenge());
                 return answer;
@@ -306,7 +305,12 @@ mod service {
                 head_only: method == Method::HEAD,
                 accept: header(headers, header::ACCEPT),
                 accept_encoding: header(headers, header::ACCEPT_ENCODING),
-                authorization: headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()),
+                authorization: crate::auth::Presented::from_values(
+                    headers
+                        .get_all(header::AUTHORIZATION)
+                        .iter()
+                        .map(HeaderValue::as_bytes),
+                ),
                 timeout_header: header(headers, "x-prometheus-scrape-timeout-seconds"),
             };
             self.answer(scrape).await.into()
