@@ -227,7 +227,9 @@ async fn auth_is_required_except_for_health() {
         assert_eq!(right.status, 200);
         assert!(right.text().contains("jobs_total 3"));
         // The scheme is case-insensitive (RFC 9110).
-        let lower = good.replacen("Bearer", "bearer", 1).replacen("Basic", "BASIC", 1);
+        let lower = good
+            .replacen("Bearer", "bearer", 1)
+            .replacen("Basic", "BASIC", 1);
         let lower = get(&client, addr, "/metrics", &[("authorization", &lower)]).await;
         assert_eq!(lower.status, 200);
         // Two Authorization headers are refused, even when one of them is right.

@@ -163,6 +163,127 @@ fn pushes_go_as_delimited_protobuf_by_default_and_gzip_on_request() {
 }
 
 #[test]
+fn credentials_in_the_url_are_sent_as_basic_auth() {
+    let (addr, seen) = fake(vec![Reply::Status(200, "")]);
+    let gateway = Pushgateway::builder(format!("http://prom:pa%40ss@{addr}/"))
+        .job("batch")
+        .build()
+        .unwrap();
+    assert_eq!(gateway.url(), format!("http://{addr}/metrics/job/batch"));
+    gateway.push_blocking(&registry()).unwrap();
+    let seen = seen.lock().unwrap();
+    // base64("prom:pa@ss")
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some("Basic cHJvbTpwYUBzcw==")
+    );
+    // Given twice, they are refused rather than one set silently winning.
+    let twice = Pushgateway::builder(format!("http://prom:pw@{addr}"))
+        .job("batch")
+        .auth(Auth::bearer("tok"))
+        .build();
+    assert!(
+        matches!(twice, Err(PushError::InvalidUrl { .. })),
+        "{twice:?}"
+    );
+}
+
+#[test]
+fn no_secret_in_debug_display_or_errors() {
+    let secrets = ["s3cret-token", "pa55word", "k3y-value"];
+    let check = |shown: String| {
+        for secret in secrets {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    };
+    let builder = Pushgateway::builder("http://user:pa55word@127.0.0.1:9")
+        .job("j")
+        .header("X-Api-Key", "k3y-value")
+        .retry(Retry::never(Duration::from_secs(1)));
+    check(format!("{builder:?}"));
+    let gateway = builder.build().unwrap();
+    check(format!("{gateway:?}"));
+    let error = gateway.push_blocking(&registry()).unwrap_err();
+    check(format!("{error} {error:?}"));
+    let job = BatchJob::start(gateway.clone(), Registry::new()).unwrap();
+    check(format!("{job:?}"));
+    std::mem::forget(job); // Its drop would push again.
+    let with_token = Pushgateway::builder("http://127.0.0.1:9")
+        .job("j")
+        .auth(Auth::bearer("s3cret-token"))
+        .build()
+        .unwrap();
+    check(format!("{with_token:?}"));
+    for url in ["ftp://user:pa55word@gw", "http://user:pa55word@gw/?q"] {
+        let error = Pushgateway::builder(url).job("j").build().unwrap_err();
+        check(format!("{error} {error:?}"));
+    }
+}
+
+/// Answers every request `status` with a body announced as 1 GiB, writing it until the
+/// client hangs up; returns how many body bytes it managed to write in all.
+fn endless_body(status: u16) -> (SocketAddr, Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let written = Arc::new(AtomicU64::new(0));
+    let total = written.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let total = total.clone();
+            std::thread::spawn(move || {
+                if read_request(&stream).is_none() {
+                    return;
+                }
+                let mut stream = &stream;
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n\r\n",
+                    1u64 << 30
+                );
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = vec![b'x'; 64 * 1024];
+                for _ in 0..(1 << 14) {
+                    if stream.write_all(&chunk).is_err() {
+                        return;
+                    }
+                    total.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    (addr, written)
+}
+
+#[test]
+fn a_huge_answer_is_never_read_whole() {
+    use std::sync::atomic::Ordering;
+    for status in [500, 200] {
+        let (addr, written) = endless_body(status);
+        let gateway = gateway(addr, quick_retry(), Duration::from_secs(2));
+        let result = gateway.push_blocking(&registry());
+        match (status, result) {
+            (500, Err(PushError::Status { code: 500, body })) => {
+                assert!(
+                    body.len() <= 4096 && body.starts_with("xxx"),
+                    "{}",
+                    body.len()
+                );
+            }
+            (200, Ok(())) => {}
+            (_, other) => panic!("{status}: {other:?}"),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        // Socket buffers take a few MiB; the client must have hung up long before 1 GiB
+        // (3 attempts for the 500).
+        let sent = written.load(Ordering::Relaxed);
+        assert!(sent < 64 << 20, "{status}: the server wrote {sent} bytes");
+    }
+}
+
+#[test]
 fn a_400_is_not_retried_and_carries_the_body() {
     let (addr, seen) = fake(vec![Reply::Status(
         400,

@@ -7,6 +7,7 @@ mod common;
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,8 +42,8 @@ fn pki() -> Pki {
 }
 
 /// Serves https with `pki`'s server certificate, answering every request 200 and recording
-/// it; a failed handshake is recorded as nothing.
-fn https_server(pki: &Pki) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
+/// it; a failed handshake is recorded as nothing, but counted among the connections.
+fn https_server(pki: &Pki) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>, Arc<AtomicUsize>) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = Arc::new(
         rustls::ServerConfig::builder_with_provider(provider)
@@ -56,9 +57,12 @@ fn https_server(pki: &Pki) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
     let addr = listener.local_addr().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let count = connections.clone();
     std::thread::spawn(move || {
         for tcp in listener.incoming() {
             let Ok(tcp) = tcp else { continue };
+            count.fetch_add(1, Ordering::SeqCst);
             let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
             let connection = rustls::ServerConnection::new(config.clone()).unwrap();
             let mut tls = rustls::StreamOwned::new(connection, tcp);
@@ -73,7 +77,7 @@ fn https_server(pki: &Pki) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
             let _ = tls.flush();
         }
     });
-    (addr, seen)
+    (addr, seen, connections)
 }
 
 fn registry() -> Registry {
@@ -101,7 +105,7 @@ fn gateway(addr: SocketAddr, ca_pem: Option<&str>) -> Pushgateway {
 #[test]
 fn pushes_over_https_to_a_server_of_a_ca_given_as_pem() {
     let pki = pki();
-    let (addr, seen) = https_server(&pki);
+    let (addr, seen, _) = https_server(&pki);
 
     gateway(addr, Some(&pki.ca_pem))
         .push_blocking(&registry())
@@ -127,8 +131,18 @@ fn pushes_over_https_to_a_server_of_a_ca_given_as_pem() {
 #[test]
 fn a_server_of_an_unknown_ca_is_refused_with_a_typed_error() {
     let pki = pki();
-    let (addr, seen) = https_server(&pki);
-    match gateway(addr, None).push_blocking(&registry()) {
+    let (addr, seen, connections) = https_server(&pki);
+    let retrying = Pushgateway::builder(format!("https://127.0.0.1:{}", addr.port()))
+        .job("nightly")
+        .retry(Retry {
+            attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(10),
+            total: Duration::from_secs(5),
+        })
+        .build()
+        .unwrap();
+    match retrying.push_blocking(&registry()) {
         Err(error @ PushError::Transport(_)) => {
             let message = error.to_string();
             assert!(message.contains("certificate"), "{message}");
@@ -136,6 +150,11 @@ fn a_server_of_an_unknown_ca_is_refused_with_a_typed_error() {
         other => panic!("{other:?}"),
     }
     assert!(seen.lock().unwrap().is_empty(), "nothing was sent in clear");
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        1,
+        "a certificate that fails is not tried again"
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub(crate) mod pushgateway;
 #[cfg(feature = "remote-write")]
 pub(crate) mod remote_write;
 pub(crate) mod transport;
+pub(crate) mod url;
 
 use std::fmt;
 use std::time::Duration;
@@ -137,7 +138,14 @@ impl std::error::Error for PushError {
 /// How a push is retried: a 5xx, a 429, a connection failure or a timed-out attempt is tried
 /// again after a backoff that doubles from `initial_backoff` up to `max_backoff`, with
 /// jitter (a random half of it), for at most `attempts` tries and never past `total` since
-/// the first try. Other 4xx answers are not retried.
+/// the first try. Other 4xx answers are not retried, nor is a server certificate that does
+/// not verify.
+///
+/// Every method is retried, POST included: a timed-out attempt may have arrived, and sending
+/// the same body again is harmless, since a Pushgateway PUT or POST replaces what it got and a
+/// remote write repeats the same samples at the same timestamps, which receivers take once.
+/// Of an error answer, at most 4 KiB of the body is read (kept in [`PushError::Status`]); of
+/// a success, none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retry {
     /// Tries in all, the first included (at least 1).

@@ -9,13 +9,14 @@ use http::Method;
 use metrics_core::{Format, MetricFamilies, Registry};
 
 use crate::push::transport::{self, Settings, Transport};
+use crate::push::url::GivenUrl;
 use crate::push::PushError;
 
 /// Settings of a [`Pushgateway`] client; [`build`](Self::build) checks them all.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct PushgatewayBuilder {
-    url: String,
+    url: GivenUrl,
     job: String,
     grouping: Vec<(String, String)>,
     format: PushFormat,
@@ -83,14 +84,14 @@ impl PushgatewayBuilder {
     /// reserved or repeated label name), [`PushError::InvalidHeader`] or
     /// [`PushError::InvalidCertificate`] (an unusable root given for https).
     pub fn build(self) -> Result<Pushgateway, PushError> {
-        let base = transport::base_url(&self.url)?;
+        let base = crate::push::url::parse(&self.url.0)?;
         if self.job.is_empty() {
             return Err(PushError::InvalidGrouping {
                 label: "job".to_owned(),
                 reason: "the job must not be empty",
             });
         }
-        let mut url = format!("{base}/metrics/{}", path_pair("job", &self.job));
+        let mut url = format!("{}/metrics/{}", base.url, path_pair("job", &self.job));
         let mut names = BTreeSet::from(["job".to_owned()]);
         transport::check_added_labels(self.grouping.iter().map(|(n, _)| n.as_str()), &mut names)?;
         for (name, value) in &self.grouping {
@@ -102,7 +103,7 @@ impl PushgatewayBuilder {
         if self.gzip {
             fixed.push((CONTENT_ENCODING, "gzip"));
         }
-        let transport = self.settings.transport(&fixed)?;
+        let transport = self.settings.transport(&base, &fixed)?;
         Ok(Pushgateway {
             url,
             job: self.job,
@@ -167,7 +168,7 @@ impl Pushgateway {
     /// Settings for a client of the gateway at `url` (`http://host:9091`).
     pub fn builder(url: impl Into<String>) -> PushgatewayBuilder {
         PushgatewayBuilder {
-            url: url.into(),
+            url: GivenUrl(url.into()),
             job: String::new(),
             grouping: Vec::new(),
             format: PushFormat::default(),

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
-use http::{Method, Request, Uri};
+use http::{Method, Request};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -17,6 +17,7 @@ use hyper_util::rt::TokioExecutor;
 use metrics_core::{check_label_name, MetricKind};
 
 use crate::auth::Auth;
+use crate::push::url::PushUrl;
 use crate::push::{PushError, Retry};
 
 /// The most of an error answer's body kept in [`PushError::Status`].
@@ -64,8 +65,9 @@ macro_rules! settings_methods {
 }
 pub(crate) use settings_methods;
 
-/// What both push builders collect: credentials, extra headers, timeout, retries.
-#[derive(Debug, Clone, Default)]
+/// What both push builders collect: credentials, extra headers, timeout, retries. `Debug`
+/// shows the names of the extra headers, never their values.
+#[derive(Clone, Default)]
 pub(crate) struct Settings {
     pub(crate) auth: Option<Auth>,
     /// PEM blocks of extra roots for https.
@@ -76,10 +78,26 @@ pub(crate) struct Settings {
     pub(crate) retry: Retry,
 }
 
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("Settings");
+        out.field("auth", &self.auth);
+        #[cfg(feature = "tls")]
+        out.field("root_pems", &self.root_pems.len());
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        out.field("headers", &names)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
 impl Settings {
-    /// The transport for these settings, sending `fixed` headers (the protocol's own) too.
+    /// The transport for these settings and `url`, sending `fixed` headers (the protocol's
+    /// own) too, and the URL's credentials when it has some.
     pub(crate) fn transport(
         &self,
+        url: &PushUrl,
         fixed: &[(HeaderName, &'static str)],
     ) -> Result<Transport, PushError> {
         let mut transport = Transport {
@@ -97,7 +115,16 @@ impl Settings {
             USER_AGENT,
             HeaderValue::from_static(concat!("metrics-http/", env!("CARGO_PKG_VERSION"))),
         );
-        if let Some(auth) = &self.auth {
+        let auth = match (&self.auth, &url.credentials) {
+            (Some(_), Some(_)) => {
+                return Err(PushError::InvalidUrl {
+                    url: url.url.clone(),
+                    reason: "carries credentials, and `auth` gives others: give them once",
+                })
+            }
+            (auth, from_url) => auth.as_ref().or(from_url.as_ref()),
+        };
+        if let Some(auth) = auth {
             add_header(
                 &mut transport.headers,
                 AUTHORIZATION.as_str(),
@@ -172,35 +199,6 @@ pub(crate) struct Transport {
     connector: Connector,
 }
 
-/// Checks that `url` is an `http://` URL (or `https://`, with feature `tls`) with a host, and
-/// returns it without a trailing `/`.
-pub(crate) fn base_url(url: &str) -> Result<String, PushError> {
-    let invalid = |reason| PushError::InvalidUrl {
-        url: url.to_owned(),
-        reason,
-    };
-    let uri: Uri = url.parse().map_err(|_| invalid("does not parse"))?;
-    let tls = cfg!(feature = "tls");
-    match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") if tls => {}
-        Some("https") => {
-            return Err(invalid(
-                "https needs the `tls` feature of metrics-http (or a TLS-terminating proxy)",
-            ))
-        }
-        _ if tls => return Err(invalid("must start with http:// or https://")),
-        _ => return Err(invalid("must start with http://")),
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err(invalid("has no host"));
-    }
-    if uri.query().is_some() {
-        return Err(invalid("must not have a query"));
-    }
-    Ok(url.trim_end_matches('/').to_owned())
-}
-
 /// Checks label names a client adds to everything it sends (grouping labels, external
 /// labels): valid, not reserved, and not already in `taken`, which collects them.
 pub(crate) fn check_added_labels<'a>(
@@ -224,7 +222,8 @@ pub(crate) fn check_added_labels<'a>(
     Ok(())
 }
 
-/// Adds a header, refusing what is not valid HTTP.
+/// Adds a header (credentials, or a header the user gave, which may be a key), refusing
+/// what is not valid HTTP. Its value is marked sensitive: `Debug` shows `Sensitive`.
 pub(crate) fn add_header(
     headers: &mut HeaderMap,
     name: &str,
@@ -234,7 +233,8 @@ pub(crate) fn add_header(
         name: name.to_owned(),
     };
     let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
-    let value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+    let mut value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+    value.set_sensitive(true);
     headers.insert(name, value);
     Ok(())
 }
@@ -324,20 +324,20 @@ impl Transport {
         *request.headers_mut() = self.headers.clone();
         let response = match client.request(request).await {
             Ok(response) => response,
+            // A certificate that does not check out will not check out on the next try.
+            Err(error) if is_certificate_error(&error) => {
+                return Attempt::Fail(PushError::Transport(Box::new(error)))
+            }
             Err(error) => return Attempt::Retry(PushError::Transport(Box::new(error))),
         };
         let status = response.status();
         if status.is_success() {
-            let headers = response.headers().clone();
-            // Read the answer, so the exchange is complete before we call it done.
-            let _ = response.into_body().collect().await;
-            return Attempt::Done(headers);
+            // The body of a success says nothing we use: it is not read (the connection,
+            // never pooled, closes with it).
+            return Attempt::Done(response.headers().clone());
         }
-        let body = match response.into_body().collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => Bytes::new(),
-        };
-        let body = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_BODY)]).into_owned();
+        let body = read_at_most(response.into_body(), MAX_ERROR_BODY).await;
+        let body = String::from_utf8_lossy(&body).into_owned();
         let error = PushError::Status {
             code: status.as_u16(),
             body,
@@ -348,6 +348,50 @@ impl Transport {
             Attempt::Fail(error)
         }
     }
+}
+
+/// The first `limit` bytes of `body` (fewer if it ends or fails first): a server cannot make
+/// the client hold more, whatever it sends.
+async fn read_at_most(mut body: hyper::body::Incoming, limit: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while out.len() < limit {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    let take = data.len().min(limit - out.len());
+                    out.extend_from_slice(&data[..take]);
+                }
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Whether a connection failed on the server's certificate (feature `tls`).
+fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    #[cfg(feature = "tls")]
+    {
+        // io::Error's `source` skips the error it wraps: step into it with `get_ref`.
+        let mut cause = Some(error);
+        while let Some(error) = cause {
+            if let Some(rustls::Error::InvalidCertificate(_)) =
+                error.downcast_ref::<rustls::Error>()
+            {
+                return true;
+            }
+            cause = match error
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+            {
+                Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                None => error.source(),
+            };
+        }
+    }
+    #[cfg(not(feature = "tls"))]
+    let _ = error;
+    false
 }
 
 /// `backoff` with equal jitter: half of it, plus a random part of the other half, so that
@@ -388,29 +432,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls() {
-        assert_eq!(base_url("http://gw:9091/").unwrap(), "http://gw:9091");
-        assert_eq!(
-            base_url("http://gw:9091/prefix").unwrap(),
-            "http://gw:9091/prefix"
-        );
-        // https is a URL like any other with feature `tls`, and refused, saying why, without.
-        assert_eq!(base_url("https://gw/").is_ok(), cfg!(feature = "tls"));
-        for bad in [
-            "gw:9091",
-            "ftp://gw",
-            "http://",
-            "not a url",
-            "http://gw/?a=b",
-        ] {
-            assert!(
-                matches!(base_url(bad), Err(PushError::InvalidUrl { .. })),
-                "{bad}"
-            );
-        }
-    }
 
     #[test]
     fn jitter_stays_within_the_backoff() {

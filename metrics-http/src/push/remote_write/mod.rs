@@ -23,6 +23,7 @@ use http::Method;
 use metrics_core::{MetricFamilies, Registry};
 
 use crate::push::transport::{self, Settings, Transport};
+use crate::push::url::GivenUrl;
 use crate::push::PushError;
 use series::Points;
 
@@ -47,7 +48,7 @@ pub enum RemoteWriteProtocol {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct RemoteWriteBuilder {
-    url: String,
+    url: GivenUrl,
     external_labels: Vec<(String, String)>,
     protocol: RemoteWriteProtocol,
     settings: Settings,
@@ -85,32 +86,38 @@ impl RemoteWriteBuilder {
     /// or repeated external label name, [`PushError::InvalidHeader`],
     /// [`PushError::InvalidCertificate`] for an unusable root given for https.
     pub fn build(self) -> Result<RemoteWrite, PushError> {
-        let url = transport::base_url(&self.url)?;
+        let url = crate::push::url::parse(&self.url.0)?;
         transport::check_added_labels(
             self.external_labels.iter().map(|(n, _)| n.as_str()),
             &mut BTreeSet::new(),
         )?;
         let version = HeaderName::from_static("x-prometheus-remote-write-version");
-        let v1 = self.settings.transport(&[
-            (CONTENT_TYPE, "application/x-protobuf"),
-            (CONTENT_ENCODING, "snappy"),
-            (version.clone(), "0.1.0"),
-        ])?;
-        let v2 = self.settings.transport(&[
-            (
-                CONTENT_TYPE,
-                "application/x-protobuf;proto=io.prometheus.write.v2.Request",
-            ),
-            (CONTENT_ENCODING, "snappy"),
-            (version, "2.0.0"),
-        ])?;
+        let v1 = self.settings.transport(
+            &url,
+            &[
+                (CONTENT_TYPE, "application/x-protobuf"),
+                (CONTENT_ENCODING, "snappy"),
+                (version.clone(), "0.1.0"),
+            ],
+        )?;
+        let v2 = self.settings.transport(
+            &url,
+            &[
+                (
+                    CONTENT_TYPE,
+                    "application/x-protobuf;proto=io.prometheus.write.v2.Request",
+                ),
+                (CONTENT_ENCODING, "snappy"),
+                (version, "2.0.0"),
+            ],
+        )?;
         let state = match self.protocol {
             RemoteWriteProtocol::V1 => State::V1,
             RemoteWriteProtocol::V2 => State::V2,
             RemoteWriteProtocol::Auto => State::Probing,
         };
         Ok(RemoteWrite {
-            url,
+            url: url.url,
             external_labels: self.external_labels,
             v1,
             v2,
@@ -216,7 +223,7 @@ impl RemoteWrite {
     /// Mimir: `http://host/api/v1/push`).
     pub fn builder(url: impl Into<String>) -> RemoteWriteBuilder {
         RemoteWriteBuilder {
-            url: url.into(),
+            url: GivenUrl(url.into()),
             external_labels: Vec::new(),
             protocol: RemoteWriteProtocol::default(),
             settings: Settings::default(),
