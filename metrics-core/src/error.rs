@@ -183,6 +183,9 @@ pub enum Conflict {
     /// Same definition, but the Rust handle type asked for (label set type, callback or
     /// plain metric) is not the one registered.
     HandleType,
+    /// A collector writes a family of this name (or, registering a collector, a family of
+    /// this name is registered or another collector writes it).
+    Collector,
 }
 
 impl fmt::Display for RegisterError {
@@ -200,6 +203,14 @@ impl fmt::Display for RegisterError {
             RegisterError::NotEnumerable { name } => write!(
                 f,
                 "metric `{name}`: a state set needs a label value type of fixed cardinality"
+            ),
+            RegisterError::Conflict {
+                name,
+                differs: Conflict::Collector,
+            } => write!(
+                f,
+                "metric `{name}` is written twice: by a collector, and by a registered family \
+                 or another collector"
             ),
             RegisterError::Conflict { name, differs } => {
                 write!(f, "metric `{name}` is already registered with a different ")?;
@@ -219,6 +230,7 @@ impl fmt::Display for RegisterError {
                     Conflict::Limits => f.write_str("series limit or overflow policy"),
                     Conflict::Unit => f.write_str("unit"),
                     Conflict::HandleType => f.write_str("Rust handle type"),
+                    Conflict::Collector => Ok(()),
                 }
             }
         }

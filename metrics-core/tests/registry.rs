@@ -250,3 +250,95 @@ fn overflow_policy_is_part_of_the_definition() {
         .try_family::<DynLabels, Counter>(Opts::new("a_total", "A.").labels(&["x"]))
         .is_err());
 }
+
+mod collectors {
+    use metrics_core::{Collection, Collector, Conflict, Format, RegisterError, Registry, Rule};
+
+    struct Gauge(&'static str);
+    impl Collector for Gauge {
+        fn collect(&self, out: &mut Collection<'_>) {
+            out.gauge(self.0, "A value.", 1.0);
+        }
+    }
+
+    fn text(registry: &Registry) -> String {
+        let mut body = Vec::new();
+        registry.encode(Format::Text, &mut body);
+        String::from_utf8(body).unwrap()
+    }
+
+    fn is_collector_clash(result: Result<impl std::fmt::Debug, RegisterError>, name: &str) {
+        match result {
+            Err(RegisterError::Conflict {
+                name: clash,
+                differs: Conflict::Collector,
+            }) => assert_eq!(clash, name),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_collector_clashing_with_a_family_or_a_collector_is_refused() {
+        let registry = Registry::new();
+        registry.gauge("pool_size", "Size.").set(3.0);
+        is_collector_clash(
+            registry.try_register_collector(Gauge("pool_size")),
+            "pool_size",
+        );
+        registry.try_register_collector(Gauge("pool_idle")).unwrap();
+        is_collector_clash(
+            registry.try_register_collector(Gauge("pool_idle")),
+            "pool_idle",
+        );
+        // And the other way round: a family a collector writes cannot be registered.
+        is_collector_clash(registry.try_gauge("pool_idle", "Idle."), "pool_idle");
+        let shown = text(&registry);
+        assert_eq!(
+            shown.matches("# TYPE pool_idle gauge").count(),
+            1,
+            "{shown}"
+        );
+        assert_eq!(
+            shown.matches("# TYPE pool_size gauge").count(),
+            1,
+            "{shown}"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "pool_idle")]
+    fn register_collector_panics_on_a_clash() {
+        let registry = Registry::new();
+        registry.register_collector(Gauge("pool_idle"));
+        registry.register_collector(Gauge("pool_idle"));
+    }
+
+    /// Writes nothing when registered, a clashing family afterwards.
+    struct Late(std::sync::atomic::AtomicBool);
+    impl Collector for Late {
+        fn collect(&self, out: &mut Collection<'_>) {
+            if self.0.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                out.gauge("pool_size", "Late.", 9.0);
+            }
+        }
+    }
+
+    #[test]
+    fn a_family_written_twice_at_a_scrape_is_left_out_and_reported() {
+        let registry = Registry::new();
+        registry.gauge("pool_size", "Size.").set(3.0);
+        registry
+            .try_register_collector(Late(Default::default()))
+            .unwrap();
+        let shown = text(&registry);
+        assert_eq!(
+            shown.matches("# TYPE pool_size gauge").count(),
+            1,
+            "{shown}"
+        );
+        assert!(shown.contains("pool_size 3\n") && !shown.contains("pool_size 9"));
+        let problems = registry.collector_problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].rule(), Rule::DuplicateFamily);
+    }
+}

@@ -583,3 +583,24 @@ async fn two_thousand_scrapes_from_sixteen_clients_while_metrics_change() {
     assert_eq!(scrapes, 2_000);
     assert!(updates > 0);
 }
+
+#[tokio::test]
+async fn the_process_collector_is_never_registered_twice() {
+    let registry = small_registry();
+    registry.register_collector(metrics_core::ProcessCollector::new());
+    // The default registers it again: refused as a clash, and left out.
+    let exporter = start(&registry, |b| b.process_metrics(ProcessMetrics::Register));
+    let second = start(&registry, |b| b.process_metrics(ProcessMetrics::Register));
+    let answer = get(&client(), exporter.local_addr(), "/metrics", &[]).await;
+    let text = answer.text();
+    assert!(
+        text.contains("# TYPE process_cpu_seconds_total counter"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("# TYPE process_cpu_seconds_total").count(),
+        1,
+        "{text}"
+    );
+    drop(second);
+}

@@ -4,6 +4,8 @@
 
 pub(crate) mod process;
 
+use std::collections::HashSet;
+
 use crate::label::push_pair;
 use crate::model::{CounterSample, FamilyDesc, MetricKind, Sink};
 use crate::naming::{self, Problem};
@@ -41,11 +43,21 @@ pub trait Collector: Send + Sync + 'static {
 pub struct Collection<'a> {
     sink: &'a mut dyn Sink,
     problems: &'a mut Vec<Problem>,
+    /// Families in the exposition so far, by name.
+    names: &'a mut HashSet<String>,
 }
 
 impl<'a> Collection<'a> {
-    pub(crate) fn new(sink: &'a mut dyn Sink, problems: &'a mut Vec<Problem>) -> Self {
-        Collection { sink, problems }
+    pub(crate) fn new(
+        sink: &'a mut dyn Sink,
+        problems: &'a mut Vec<Problem>,
+        names: &'a mut HashSet<String>,
+    ) -> Self {
+        Collection {
+            sink,
+            problems,
+            names,
+        }
     }
 
     /// A counter family of one unlabelled series.
@@ -91,7 +103,11 @@ impl<'a> Collection<'a> {
     ) -> FamilyWriter<'c, 'a> {
         let invalid = naming::family_problems(name, help, kind, labels, &[])
             .into_iter()
-            .find(|p| !p.rule().is_lint());
+            .find(|p| !p.rule().is_lint())
+            .or_else(|| {
+                (!self.names.insert(name.to_owned()))
+                    .then(|| Problem::metric(name, naming::Rule::DuplicateFamily))
+            });
         let valid = match invalid {
             Some(problem) => {
                 if !self.problems.contains(&problem) {
@@ -150,4 +166,27 @@ impl FamilyWriter<'_, '_> {
         }
         self
     }
+}
+
+/// The names of the families `collector` writes now (those it writes validly), by one
+/// collection into a sink that keeps nothing.
+pub(crate) fn names_written(collector: &dyn Collector) -> Vec<String> {
+    struct Discard;
+    impl Sink for Discard {
+        fn family(&mut self, _: &FamilyDesc<'_>) {}
+        fn counter(&mut self, _: &str, _: &str, _: &CounterSample<'_>) {}
+        fn gauge(&mut self, _: &str, _: &str, _: f64) {}
+        fn histogram(&mut self, _: &str, _: &str, _: &crate::model::HistogramSample<'_>) {}
+        fn info(&mut self, _: &str, _: &str) {}
+        fn state(&mut self, _: &str, _: &str, _: &str, _: bool) {}
+    }
+    let mut names = HashSet::new();
+    collector.collect(&mut Collection::new(
+        &mut Discard,
+        &mut Vec::new(),
+        &mut names,
+    ));
+    let mut names: Vec<String> = names.into_iter().collect();
+    names.sort();
+    names
 }

@@ -58,6 +58,9 @@ pub enum Rule {
     UnitNotInName,
     /// An info family's name ends in `_info`.
     InfoWithoutSuffix,
+    /// A family of this name is already in the exposition: a collector wrote one that a
+    /// registered family or another collector also writes.
+    DuplicateFamily,
 }
 
 impl Rule {
@@ -124,6 +127,10 @@ impl Rule {
                 "a family's unit must end its name: `_seconds` (or `_seconds_total`) for seconds"
             }
             Rule::InfoWithoutSuffix => "an info family's name must end in `_info`",
+            Rule::DuplicateFamily => {
+                "another family of this name is already exposed (a registered family or \
+                 another collector): the second is left out"
+            }
         }
     }
 }

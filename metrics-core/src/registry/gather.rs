@@ -1,6 +1,7 @@
 //! Reading a registry: [`Registry::gather`] into the data model, [`Registry::encode`] into an
 //! exposition format, and the registry's own metrics written after the families.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::collector::Collection;
@@ -84,7 +85,7 @@ impl Registry {
                 state
                     .collectors
                     .iter()
-                    .map(|(_, c)| Arc::clone(c))
+                    .map(|(_, c, _)| Arc::clone(c))
                     .collect(),
             )
         };
@@ -93,10 +94,12 @@ impl Registry {
             family.write_to(sink, &mut scratch);
         }
         let mut problems = Vec::new();
+        // What is exposed already: a collector's family of the same name is left out.
+        let mut names: HashSet<String> = families.iter().map(|(n, _)| n.clone()).collect();
         for collector in &collectors {
-            collector.collect(&mut Collection::new(sink, &mut problems));
+            collector.collect(&mut Collection::new(sink, &mut problems, &mut names));
         }
-        let mut out = Collection::new(sink, &mut problems);
+        let mut out = Collection::new(sink, &mut problems, &mut names);
         let refused: Vec<(&str, u64)> = families
             .iter()
             .map(|(name, f)| (name.as_str(), f.refused()))

@@ -81,8 +81,26 @@ struct RegistryInner {
 struct State {
     /// By full name: the encoding order, stable across scrapes.
     entries: BTreeMap<String, Entry>,
-    collectors: Vec<(CollectorId, Arc<dyn Collector>)>,
+    /// Each with the family names it wrote when it was registered.
+    collectors: Vec<(CollectorId, Arc<dyn Collector>, Vec<String>)>,
     next_collector: u64,
+}
+
+impl State {
+    /// Refuses `name` if a collector writes a family of that name.
+    fn check_collectors(&self, name: &str) -> Result<(), RegisterError> {
+        if self
+            .collectors
+            .iter()
+            .any(|(_, _, names)| names.iter().any(|n| n == name))
+        {
+            return Err(RegisterError::Conflict {
+                name: name.to_owned(),
+                differs: Conflict::Collector,
+            });
+        }
+        Ok(())
+    }
 }
 
 struct Entry {

@@ -155,6 +155,7 @@ impl Registry {
         if let Some(existing) = state.entries.get(&name) {
             return existing.same::<Family<L, M>, M::Config>(&name, M::KIND, &spec, &config);
         }
+        state.check_collectors(&name)?;
         let family = Family::<L, M>::new(spec.clone(), config.clone());
         state.entries.insert(
             name,
@@ -306,6 +307,7 @@ impl Registry {
             let spec = plain_spec(&name, help);
             return existing.same::<StateSet<S>, ()>(&name, MetricKind::StateSet, &spec, &());
         }
+        state.check_collectors(&name)?;
         let entry = Entry {
             kind: MetricKind::StateSet,
             spec: plain_spec(&name, help),
@@ -335,6 +337,7 @@ impl Registry {
                 differs: Conflict::HandleType,
             });
         }
+        state.check_collectors(&name)?;
         let spec = plain_spec(&name, help);
         state.entries.insert(
             name,
@@ -352,19 +355,54 @@ impl Registry {
 
     /// Adds a collector, asked for its families at every scrape. Its names are not
     /// namespaced; const labels are added to its series.
+    ///
+    /// # Panics
+    /// When a family it writes clashes with a registered family or another collector's; see
+    /// [`try_register_collector`](Self::try_register_collector).
+    #[track_caller]
     pub fn register_collector(&self, collector: impl Collector) -> CollectorId {
+        match self.try_register_collector(collector) {
+            Ok(id) => id,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// Adds a collector, asked for its families at every scrape, after collecting once to
+    /// learn the families it writes.
+    ///
+    /// # Errors
+    /// [`RegisterError::Conflict`] (with [`Conflict::Collector`](crate::Conflict::Collector))
+    /// when one of them is a registered family or another collector's. A collector that
+    /// writes a clashing family later, at a scrape, has that family left out and reported
+    /// by [`collector_problems`](Self::collector_problems): the exposition never holds a
+    /// family twice.
+    pub fn try_register_collector(
+        &self,
+        collector: impl Collector,
+    ) -> Result<CollectorId, RegisterError> {
+        // The collector is user code: it runs before the lock is taken.
+        let names = crate::collector::names_written(&collector);
         let mut state = self.inner.state.write();
+        for name in &names {
+            if state.entries.contains_key(name) {
+                return Err(RegisterError::Conflict {
+                    name: name.clone(),
+                    differs: Conflict::Collector,
+                });
+            }
+            state.check_collectors(name)?;
+        }
         let id = CollectorId(state.next_collector);
         state.next_collector += 1;
-        state.collectors.push((id, Arc::new(collector)));
-        id
+        state.collectors.push((id, Arc::new(collector), names));
+        Ok(id)
     }
 
     /// Removes a collector; returns whether it was registered.
     pub fn unregister_collector(&self, id: CollectorId) -> bool {
         let mut state = self.inner.state.write();
         let before = state.collectors.len();
-        state.collectors.retain(|(c, _)| *c != id);
+        state.collectors.retain(|(c, _, _)| *c != id);
         state.collectors.len() != before
     }
 

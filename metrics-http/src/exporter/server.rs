@@ -34,7 +34,8 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ProcessMetrics {
-    /// Register [`ProcessCollector`] (the default).
+    /// Register [`ProcessCollector`] (the default), unless the registry exposes its families
+    /// already.
     #[default]
     Register,
     /// Leave the registry as it is (it may already have one).
@@ -213,7 +214,10 @@ impl ExporterBuilder {
             .registry
             .unwrap_or_else(|| metrics_core::default_registry().clone());
         if self.process_metrics == ProcessMetrics::Register {
-            registry.register_collector(ProcessCollector::new());
+            // A registry that exposes process metrics already (its own collector, or an
+            // exporter built on it before) keeps those: refused as a clash, this one is
+            // simply not added.
+            let _ = registry.try_register_collector(ProcessCollector::new());
         }
         let mut endpoint = MetricsEndpoint::new(registry);
         if let Some(auth) = self.auth {
