@@ -265,6 +265,18 @@ pub enum LabelError {
         /// Its series limit.
         limit: usize,
     },
+    /// A label value of a new label set is longer than the family takes
+    /// ([`Opts::label_value_limit`](crate::Opts::label_value_limit)).
+    ValueTooLong {
+        /// The family.
+        family: String,
+        /// The label whose value is too long.
+        label: String,
+        /// The value's length, in bytes (the value itself is not kept: it may be anything).
+        len: usize,
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for LabelError {
@@ -283,6 +295,16 @@ impl fmt::Display for LabelError {
             LabelError::Overflow { family, limit } => {
                 write!(f, "family `{family}` holds its limit of {limit} series")
             }
+            LabelError::ValueTooLong {
+                family,
+                label,
+                len,
+                limit,
+            } => write!(
+                f,
+                "family `{family}`: a value of label `{label}` is {len} bytes long, \
+                 more than its limit of {limit}"
+            ),
         }
     }
 }

@@ -106,5 +106,5 @@ pub use naming::{
 };
 pub use registry::{
     default_registry, CollectorId, Opts, Registry, RegistryBuilder, SelfMetrics,
-    DEFAULT_SERIES_LIMIT,
+    DEFAULT_LABEL_VALUE_LIMIT, DEFAULT_SERIES_LIMIT,
 };

@@ -175,3 +175,62 @@ fn label_values_leave_with_their_last_series() {
     family.with_label_values(&["again", "shared"]).inc();
     assert!(scrape().contains("jobs_total{job=\"again\",shard=\"shared\"} 1\n"));
 }
+
+#[test]
+fn long_label_values_are_refused_like_series_past_the_limit() {
+    use metrics_core::{LabelError, Overflow};
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let registry = Registry::builder().label_value_limit(64).build().unwrap();
+    let collapse: Family<DynLabels, Counter> =
+        registry.family(Opts::new("paths_total", "Paths.").labels(&["method", "path"]));
+    let long = "x".repeat(65);
+    let at_limit = "y".repeat(64);
+    collapse.with_label_values(&["GET", &at_limit]).inc();
+    let before = LIVE.load(Ordering::Relaxed);
+    for _ in 0..1000 {
+        collapse.with_label_values(&["GET", &long]).inc();
+    }
+    assert!(
+        LIVE.load(Ordering::Relaxed) - before < 16 * 1024,
+        "long values are not stored"
+    );
+    assert_eq!(
+        collapse.len(),
+        1,
+        "only the value within the limit is a series"
+    );
+    assert_eq!(collapse.refused(), 1000);
+    match collapse.try_with_label_values(&["GET", &long]) {
+        Err(LabelError::ValueTooLong {
+            family,
+            label,
+            len,
+            limit,
+        }) => assert_eq!(
+            (family.as_str(), label.as_str(), len, limit),
+            ("paths_total", "path", 65, 64)
+        ),
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("a 65-byte value was taken"),
+    }
+    // A family sets its own limit; Reject hands back a detached metric.
+    let reject: Family<DynLabels, Counter> = registry.family(
+        Opts::new("ids_total", "Ids.")
+            .labels(&["id"])
+            .label_value_limit(8)
+            .overflow(Overflow::Reject),
+    );
+    reject.with_label_values(&["123456789"]).inc();
+    reject.with_label_values(&["12345678"]).inc();
+    assert_eq!(reject.len(), 1);
+    let mut out = Vec::new();
+    registry.encode(Format::Text, &mut out);
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("paths_total{method=\"__overflow__\",path=\"__overflow__\"} 1000\n"),
+        "{text}"
+    );
+    assert!(text.contains("ids_total{id=\"12345678\"} 1\n"), "{text}");
+    assert!(!text.contains("123456789"), "{text}");
+    assert!(!text.contains(&long), "{text}");
+}

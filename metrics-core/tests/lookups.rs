@@ -290,3 +290,87 @@ fn label_values_that_look_up_the_same_family_run_clean() {
     }
     assert!(family.len() > 4);
 }
+
+/// A label value whose `with_str` (user code the family calls while hashing, comparing and
+/// copying values) itself looks up, increments and removes other label sets of the same
+/// family: lookups must be re-entrant, with no lock held and no entry freed under them.
+mod reentrant {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+
+    use metrics_core::{Counter, Family, LabelValue, Opts, Registry};
+
+    static FAMILY: OnceLock<Family<(Nosy,), Counter>> = OnceLock::new();
+    static NESTED: AtomicU64 = AtomicU64::new(0);
+
+    struct Nosy {
+        key: u64,
+        /// Look around from inside `with_str`.
+        nosy: bool,
+    }
+
+    impl LabelValue for Nosy {
+        fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+            if self.nosy {
+                let family = FAMILY.get().unwrap();
+                NESTED.fetch_add(1, Ordering::Relaxed);
+                // The outer lookup's own key space (same slots) read, and a second key space
+                // grown and shrunk under it.
+                let _ = family
+                    .get(&(Nosy {
+                        key: (self.key + 1) % 64,
+                        nosy: false,
+                    },))
+                    .get();
+                let side = Nosy {
+                    key: 1_000 + self.key % 16,
+                    nosy: false,
+                };
+                family.get(&(side,)).inc();
+                family.remove(&(Nosy {
+                    key: 1_000 + (self.key + 8) % 16,
+                    nosy: false,
+                },));
+            }
+            f(&format!("k{}", self.key))
+        }
+    }
+
+    #[test]
+    fn lookups_from_inside_a_label_value_run_clean_on_one_thread_and_many() {
+        let registry = Registry::new();
+        FAMILY.get_or_init(|| registry.family(Opts::new("nosy_total", "Nosy.").labels(&["k"])));
+        let family = FAMILY.get().unwrap();
+        let round = |thread: u64| {
+            for i in 0..2_000u64 {
+                let key = (i * 7 + thread * 13) % 64;
+                family.get(&(Nosy { key, nosy: true },)).inc();
+                if i % 97 == 0 {
+                    // Frees entries whose keys the nested lookups use.
+                    family.remove(&(Nosy {
+                        key: (key + 3) % 64,
+                        nosy: false,
+                    },));
+                }
+            }
+        };
+        round(0);
+        std::thread::scope(|scope| {
+            for thread in 1..=4 {
+                scope.spawn(move || round(thread));
+            }
+        });
+        assert!(
+            NESTED.load(Ordering::Relaxed) >= 10_000,
+            "user code ran inside lookups"
+        );
+        // Every series still there reads a count; the family is whole and exportable.
+        let text = {
+            let mut out = Vec::new();
+            registry.encode(metrics_core::Format::Text, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert!(text.contains("nosy_total{k=\""), "{text}");
+        assert!(family.len() <= 64 + 16);
+    }
+}

@@ -8,7 +8,7 @@ use crate::error::RegisterError;
 use crate::label::push_pair;
 use crate::model::MetricKind;
 use crate::naming::{self, LintLevel, Problem};
-use crate::registry::opts::{SelfMetrics, DEFAULT_SERIES_LIMIT};
+use crate::registry::opts::{SelfMetrics, DEFAULT_LABEL_VALUE_LIMIT, DEFAULT_SERIES_LIMIT};
 use crate::registry::{Registry, RegistryInner, State};
 
 /// Settings of a [`Registry`].
@@ -33,6 +33,7 @@ pub struct RegistryBuilder {
     namespace: Option<String>,
     const_labels: Vec<(String, String)>,
     series_limit: Option<usize>,
+    label_value_limit: Option<usize>,
     lint_level: LintLevel,
     self_metrics: SelfMetrics,
 }
@@ -54,6 +55,13 @@ impl RegistryBuilder {
     /// [`DEFAULT_SERIES_LIMIT`]; at least 1).
     pub fn series_limit(mut self, limit: usize) -> Self {
         self.series_limit = Some(limit.max(1));
+        self
+    }
+
+    /// The longest label value, in bytes, of families that do not set their own (default
+    /// [`DEFAULT_LABEL_VALUE_LIMIT`]; at least 1).
+    pub fn label_value_limit(mut self, bytes: usize) -> Self {
+        self.label_value_limit = Some(bytes.max(1));
         self
     }
 
@@ -96,6 +104,7 @@ impl RegistryBuilder {
                 const_label_names: self.const_labels.into_iter().map(|(n, _)| n).collect(),
                 const_block,
                 series_limit: self.series_limit.unwrap_or(DEFAULT_SERIES_LIMIT),
+                label_value_limit: self.label_value_limit.unwrap_or(DEFAULT_LABEL_VALUE_LIMIT),
                 lint_level: self.lint_level,
                 self_metrics: self.self_metrics,
                 state: RwLock::new(State::default()),

@@ -21,7 +21,7 @@ use crate::model::{MetricKind, Source};
 use crate::naming::{self, LintLevel, Problem};
 
 pub use builder::RegistryBuilder;
-pub use opts::{Opts, SelfMetrics, DEFAULT_SERIES_LIMIT};
+pub use opts::{Opts, SelfMetrics, DEFAULT_LABEL_VALUE_LIMIT, DEFAULT_SERIES_LIMIT};
 
 /// Where metric families are declared and from which they are encoded.
 ///
@@ -70,6 +70,7 @@ struct RegistryInner {
     const_label_names: Vec<String>,
     const_block: String,
     series_limit: usize,
+    label_value_limit: usize,
     lint_level: LintLevel,
     self_metrics: SelfMetrics,
     state: RwLock<State>,
@@ -189,6 +190,7 @@ fn plain_spec(name: &str, help: &str) -> FamilySpec {
         label_names: Box::new([]),
         unit: None,
         limit: 1,
+        value_limit: usize::MAX,
         overflow: Overflow::Collapse,
         expire_after: None,
     }
@@ -219,9 +221,17 @@ impl Entry {
             Some(Conflict::Unit)
         } else if self.config.downcast_ref::<C>() != Some(config) {
             Some(Conflict::Buckets)
-        } else if (self.spec.limit, self.spec.overflow, self.spec.expire_after)
-            != (spec.limit, spec.overflow, spec.expire_after)
-        {
+        } else if (
+            self.spec.limit,
+            self.spec.value_limit,
+            self.spec.overflow,
+            self.spec.expire_after,
+        ) != (
+            spec.limit,
+            spec.value_limit,
+            spec.overflow,
+            spec.expire_after,
+        ) {
             Some(Conflict::Limits)
         } else {
             None

@@ -9,6 +9,11 @@ use crate::metric::family::Overflow;
 /// The series limit of a family when neither it nor its registry says otherwise.
 pub const DEFAULT_SERIES_LIMIT: usize = 10_000;
 
+/// The longest label value (in bytes) a family takes when neither it nor its registry says
+/// otherwise: Mimir's default `max_label_value_length`, so that what a family holds a Mimir
+/// tenant accepts.
+pub const DEFAULT_LABEL_VALUE_LIMIT: usize = 2048;
+
 /// How a family is declared: name, help, and optionally label names and bounds.
 ///
 /// ```
@@ -28,6 +33,7 @@ pub struct Opts {
     pub(super) labels: Vec<String>,
     pub(super) unit: Option<Cow<'static, str>>,
     pub(super) series_limit: Option<usize>,
+    pub(super) label_value_limit: Option<usize>,
     pub(super) overflow: Overflow,
     pub(super) expire_after: Option<Duration>,
 }
@@ -41,6 +47,7 @@ impl Opts {
             labels: Vec::new(),
             unit: None,
             series_limit: None,
+            label_value_limit: None,
             overflow: Overflow::default(),
             expire_after: None,
         }
@@ -62,6 +69,15 @@ impl Opts {
     /// At most `limit` series (at least 1); the registry's default otherwise.
     pub fn series_limit(mut self, limit: usize) -> Opts {
         self.series_limit = Some(limit.max(1));
+        self
+    }
+
+    /// The longest label value, in bytes, a new series may have (at least 1); the registry's
+    /// default otherwise. A label set with a longer value is refused like one past the series
+    /// limit (the overflow policy applies; `try_` lookups return
+    /// [`LabelError::ValueTooLong`](crate::LabelError::ValueTooLong)).
+    pub fn label_value_limit(mut self, bytes: usize) -> Opts {
+        self.label_value_limit = Some(bytes.max(1));
         self
     }
 

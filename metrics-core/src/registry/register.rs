@@ -147,6 +147,9 @@ impl Registry {
             label_names: labels.into_iter().map(String::into_boxed_str).collect(),
             unit: opts.unit.map(|u| u.into()),
             limit: opts.series_limit.unwrap_or(self.inner.series_limit),
+            value_limit: opts
+                .label_value_limit
+                .unwrap_or(self.inner.label_value_limit),
             overflow: opts.overflow,
             expire_after: opts.expire_after,
         };

@@ -23,15 +23,16 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::error::LabelError;
-use crate::label::{pair_openings, push_pairs, push_value, DynLabels, LabelSet};
+use crate::label::{push_value, DynLabels, LabelSet};
 use crate::metric::dense::DenseSlot;
 use crate::metric::header::SeriesHeader;
 use crate::metric::series::Series;
 use crate::metric::sparse::Sparse;
 use crate::metric::Metric;
-use crate::model::{FamilyDesc, Scratch, Sink, Source};
 use crate::runtime::epoch::{self, Pin};
 use crate::runtime::sync::{AtomicU64, AtomicUsize, Ordering};
+
+mod scrape;
 
 /// Label sets of at most this many combinations make dense families.
 const MAX_DENSE: usize = 1 << 16;
@@ -58,6 +59,8 @@ pub(crate) struct FamilySpec {
     pub(crate) label_names: Box<[Box<str>]>,
     pub(crate) unit: Option<Box<str>>,
     pub(crate) limit: usize,
+    /// The longest label value, in bytes, a new series may have.
+    pub(crate) value_limit: usize,
     pub(crate) overflow: Overflow,
     pub(crate) expire_after: Option<Duration>,
 }
@@ -167,7 +170,7 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
             Some(metric) => Series::pinned(metric, pin),
             None => f
                 .insert_labels(labels, pin)
-                .unwrap_or_else(|_| Series::borrowed(f.detached())),
+                .unwrap_or_else(|_| Series::borrowed(f.fallback())),
         }
     }
 
@@ -253,7 +256,7 @@ impl<M: Metric> Family<DynLabels, M> {
             Some(metric) => Series::pinned(metric, pin),
             None => f
                 .insert(values, pin)
-                .unwrap_or_else(|_| Series::borrowed(f.detached())),
+                .unwrap_or_else(|_| Series::borrowed(f.fallback())),
         }
     }
 
@@ -423,11 +426,38 @@ impl<L, M: Metric> FamilyInner<L, M> {
         }
     }
 
+    /// A label set with a value longer than the family takes: counted as refused.
+    #[cold]
+    fn refuse_too_long(&self, label: usize, len: usize) -> LabelError {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        LabelError::ValueTooLong {
+            family: self.spec.name.to_string(),
+            label: self.spec.label_names[label].to_string(),
+            len,
+            limit: self.spec.value_limit,
+        }
+    }
+
+    /// What a plain lookup hands back for a refused label set: the overflow series or the
+    /// detached metric, as the policy says.
+    #[cold]
+    fn fallback(&self) -> &M {
+        match self.spec.overflow {
+            Overflow::Collapse => self
+                .overflow_series
+                .get_or_init(|| M::in_family(&self.config, SeriesHeader::detached())),
+            Overflow::Reject => self.detached(),
+        }
+    }
+
     /// A label set the table does not have (or did not have when the caller looked): made
     /// under the family's lock, unless the family is full. Out of line: the lookups' common
     /// path stays small.
     #[inline(never)]
     fn insert<'a>(&'a self, values: &[&str], pin: Pin) -> Result<Series<'a, M>, LabelError> {
+        if let Some(too_long) = values.iter().position(|v| v.len() > self.spec.value_limit) {
+            return Err(self.refuse_too_long(too_long, values[too_long].len()));
+        }
         let hash = self.sparse.hash_values(values);
         let make = |header| M::in_family(&self.config, header);
         match self
@@ -491,88 +521,6 @@ impl<L, M: Metric> FamilyInner<L, M> {
             }
         });
         values
-    }
-
-    /// Writes every live series into `sink` (and drops those idle past the expiry).
-    pub(crate) fn write_to(&self, sink: &mut dyn Sink, scratch: &mut Scratch) {
-        if self.len() == 0 && self.overflow_series.get().is_none() {
-            return;
-        }
-        let name = &*self.spec.name;
-        sink.family(&FamilyDesc {
-            name,
-            help: &self.spec.help,
-            kind: M::KIND,
-            unit: self.spec.unit.as_deref(),
-        });
-        let mut out = SeriesOut {
-            name,
-            openings: pair_openings(&self.spec.label_names),
-            block: String::new(),
-            sink,
-            scratch,
-        };
-        for (slot, values) in self.dense.iter().zip(self.dense_values.iter()) {
-            if let (Some((metric, true)), Some(values)) = (slot.made(), values.get()) {
-                out.write_block(metric, values, !values.contains('\\'));
-            }
-        }
-        self.sparse
-            .for_each(self.spec.expire_after, |metric, values| {
-                out.write_values(metric, values)
-            });
-        if let Some(overflow) = self.overflow_series.get() {
-            let values = self.values(|visit| {
-                self.spec
-                    .label_names
-                    .iter()
-                    .for_each(|_| visit(OVERFLOW_VALUE))
-            });
-            out.write_block(overflow, &values, true);
-        }
-    }
-}
-
-impl<L: 'static, M: Metric> Source for FamilyInner<L, M> {
-    fn write_to(&self, sink: &mut dyn Sink, scratch: &mut Scratch) {
-        FamilyInner::write_to(self, sink, scratch)
-    }
-    fn refused(&self) -> u64 {
-        FamilyInner::refused(self)
-    }
-    fn series(&self) -> usize {
-        self.len()
-    }
-}
-
-/// Where a family's series are written: each one's label block is made from its stored
-/// values and the family's names, in one buffer reused from series to series.
-struct SeriesOut<'a> {
-    name: &'a str,
-    openings: Vec<String>,
-    block: String,
-    sink: &'a mut dyn Sink,
-    scratch: &'a mut Scratch,
-}
-
-impl SeriesOut<'_> {
-    /// Writes a series whose label values are one block (see [`push_value`]); `plain`: none
-    /// was escaped.
-    fn write_block<M: Metric>(&mut self, metric: &M, values: &str, plain: bool) {
-        self.block.clear();
-        push_pairs(&mut self.block, &self.openings, values, plain);
-        metric.write_to(self.name, &self.block, self.sink, self.scratch);
-    }
-
-    /// Writes a series of the hashed table, whose label values come one by one, each stored
-    /// as [`push_value`] stores it.
-    fn write_values<M: Metric>(&mut self, metric: &M, values: &mut dyn Iterator<Item = &str>) {
-        self.block.clear();
-        for (opening, value) in self.openings.iter().zip(values) {
-            self.block.push_str(opening);
-            self.block.push_str(value);
-        }
-        metric.write_to(self.name, &self.block, self.sink, self.scratch);
     }
 }
 
