@@ -6,6 +6,9 @@
 //! curl -s -X POST 'localhost:9090/api/orders?items=3'
 //! curl -s localhost:9090/metrics | grep http_server_requests_total
 //! ```
+//!
+//! actix-web's own limits bound what idle and slow clients can hold: connections per worker,
+//! the time to send a request's head, and keep-alive.
 
 use actix_web::HttpServer;
 use metrics_core::Registry;
@@ -20,6 +23,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let server = HttpServer::new(move || {
             examples::actix_app(&registry).expect("registered once already, so it registers again")
         })
+        .max_connections(256)
+        .client_request_timeout(std::time::Duration::from_secs(10))
+        .keep_alive(std::time::Duration::from_secs(90))
         .bind(examples::listen_addr())?;
         for addr in server.addrs() {
             println!("serving on http://{addr}/ (metrics at /metrics)");

@@ -48,13 +48,17 @@ mod middleware;
 mod push;
 
 pub use auth::Auth;
+#[cfg(feature = "axum")]
+pub use exporter::axum::serve_router;
+#[cfg(feature = "server")]
+pub use exporter::connections::{ConnectionLimits, DEFAULT_IDLE_TIMEOUT};
 #[cfg(feature = "server")]
 pub use exporter::endpoint::{
     MetricsEndpoint, DEFAULT_MAX_CONCURRENT_SCRAPES, DEFAULT_SCRAPE_TIMEOUT,
 };
 #[cfg(feature = "server")]
 pub use exporter::server::{
-    Exporter, ExporterBuilder, ExporterError, ExporterHandle, ProcessMetrics, DEFAULT_IDLE_TIMEOUT,
+    Exporter, ExporterBuilder, ExporterError, ExporterHandle, ProcessMetrics,
 };
 pub use metrics_core;
 #[cfg(feature = "actix")]

@@ -260,6 +260,7 @@ fn endless_body(status: u16) -> (SocketAddr, Arc<std::sync::atomic::AtomicU64>) 
 #[test]
 fn a_huge_answer_is_never_read_whole() {
     use std::sync::atomic::Ordering;
+    let before = rss_kib();
     for status in [500, 200] {
         let (addr, written) = endless_body(status);
         let gateway = gateway(addr, quick_retry(), Duration::from_secs(2));
@@ -281,6 +282,18 @@ fn a_huge_answer_is_never_read_whole() {
         let sent = written.load(Ordering::Relaxed);
         assert!(sent < 64 << 20, "{status}: the server wrote {sent} bytes");
     }
+    let grown = rss_kib().saturating_sub(before);
+    assert!(grown < 100 * 1024, "the client grew by {grown} KiB");
+}
+
+/// This process' resident memory, KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 #[test]

@@ -214,6 +214,11 @@ pub(crate) fn check_shop_metrics(
 
 /// The `batch_job` example's binary, which `cargo test` builds beside the tests.
 pub(crate) fn batch_job_binary() -> PathBuf {
+    example_binary("batch_job")
+}
+
+/// An example's binary, which `cargo test` builds beside the tests.
+pub(crate) fn example_binary(name: &str) -> PathBuf {
     let deps = std::env::current_exe().unwrap();
     let binary = deps
         .parent()
@@ -221,7 +226,7 @@ pub(crate) fn batch_job_binary() -> PathBuf {
         .parent()
         .unwrap()
         .join("examples")
-        .join("batch_job");
+        .join(name);
     assert!(
         binary.exists(),
         "{} not built; run through `cargo test`",

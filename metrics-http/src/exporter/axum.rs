@@ -1,9 +1,49 @@
-//! Mounting the endpoint on an axum router.
+//! Mounting the endpoint on an axum router, and serving a router within connection limits.
+
+use std::future::Future;
+use std::io;
 
 use axum::routing::get;
 use axum::Router;
+use hyper_util::service::TowerToHyperService;
 
+use crate::exporter::connections::{self, ConnectionLimits};
 use crate::exporter::endpoint::MetricsEndpoint;
+
+/// Serves an axum router on `listener` until `shutdown` completes, as `axum::serve` does,
+/// but within [`ConnectionLimits`]: `axum::serve` turns hyper's header-read timeout off and
+/// caps nothing, so idle or slow clients can hold every descriptor the process has and leave
+/// no room for a scrape. Then lets the requests in progress finish (for up to five seconds).
+///
+/// ```no_run
+/// use axum::{routing::get, Router};
+/// use metrics_core::Registry;
+/// use metrics_http::{serve_router, ConnectionLimits, MetricsEndpoint};
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let app: Router = Router::new()
+///     .route("/hello", get(|| async { "hello" }))
+///     .merge(MetricsEndpoint::new(Registry::new()).router("/metrics"));
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+/// serve_router(listener, app, ConnectionLimits::default(), async {
+///     let _ = tokio::signal::ctrl_c().await;
+/// })
+/// .await
+/// # }
+/// ```
+///
+/// # Errors
+/// None yet: a failing connection is that connection's problem, and a failing `accept` (out
+/// of file descriptors) is retried; the `Result` leaves room for setup errors.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let service = TowerToHyperService::new(router);
+    connections::serve(listener, limits, service, shutdown).await
+}
 
 impl MetricsEndpoint {
     /// An axum router that serves this endpoint at `path` and answers `/-/healthy`; merge it

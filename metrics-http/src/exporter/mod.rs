@@ -5,5 +5,6 @@
 pub(crate) mod actix;
 #[cfg(feature = "axum")]
 pub(crate) mod axum;
+pub(crate) mod connections;
 pub(crate) mod endpoint;
 pub(crate) mod server;

@@ -13,20 +13,12 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use metrics_core::{ProcessCollector, Registry};
 use tokio::sync::oneshot;
 
 use crate::auth::Auth;
+use crate::exporter::connections::{self, ConnectionLimits};
 use crate::exporter::endpoint::{Answer, MetricsEndpoint};
-
-/// How long a connection may wait for its next request, when not set. Longer than
-/// Prometheus' default scrape interval (1 minute), so that a scraper keeps its connection
-/// from one scrape to the next.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
-/// How long a stopping exporter waits for the scrapes in progress.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Whether the exporter registers the process collector (`process_cpu_seconds_total`,
 /// `process_resident_memory_bytes`...) on its registry, as other clients serve their default
@@ -107,7 +99,7 @@ pub struct ExporterBuilder {
     auth: Option<Auth>,
     scrape_timeout: Option<Duration>,
     max_concurrent_scrapes: Option<usize>,
-    idle_timeout: Duration,
+    limits: ConnectionLimits,
     process_metrics: ProcessMetrics,
 }
 
@@ -120,7 +112,7 @@ impl Default for ExporterBuilder {
             auth: None,
             scrape_timeout: None,
             max_concurrent_scrapes: None,
-            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            limits: ConnectionLimits::default(),
             process_metrics: ProcessMetrics::Register,
         }
     }
@@ -165,14 +157,27 @@ impl ExporterBuilder {
     }
 
     /// How long a connection may wait for its next request, and take to send its headers,
-    /// before the exporter closes it (default [`DEFAULT_IDLE_TIMEOUT`], 90 s; at least 1 ms).
+    /// before the exporter closes it (default [`DEFAULT_IDLE_TIMEOUT`](crate::DEFAULT_IDLE_TIMEOUT), 90 s; at least 1 ms).
     ///
     /// hyper bounds both with one timer, started when a response has been written (or the
     /// connection accepted). Keep it longer than the scrape interval, or every scrape opens
     /// a new connection and may race the close of the old one; shorter, a client that
     /// connects and sends nothing is dropped sooner.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.idle_timeout = timeout.max(Duration::from_millis(1));
+        self.limits.idle_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How many connections stay open and for how long (default
+    /// [`ConnectionLimits::default`]: 256 connections, the oldest idle one closed for a
+    /// newcomer at the cap; the idle timeout; 30 s to write a response the client does not
+    /// read; 64 KiB of requests read ahead). The idle timeout set here is
+    /// [`idle_timeout`](Self::idle_timeout)'s.
+    pub fn connection_limits(mut self, limits: ConnectionLimits) -> Self {
+        self.limits = ConnectionLimits {
+            idle_timeout: limits.idle_timeout.max(Duration::from_millis(1)),
+            ..limits
+        };
         self
     }
 
@@ -234,7 +239,7 @@ impl ExporterBuilder {
             local_addr,
             path: self.path,
             endpoint,
-            idle_timeout: self.idle_timeout,
+            limits: self.limits,
         })
     }
 }
@@ -263,7 +268,7 @@ pub struct Exporter {
     local_addr: SocketAddr,
     path: String,
     endpoint: MetricsEndpoint,
-    idle_timeout: Duration,
+    limits: ConnectionLimits,
 }
 
 impl Exporter {
@@ -290,43 +295,13 @@ impl Exporter {
     /// that connection's problem; a failing `accept` (out of file descriptors) is retried.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         let listener = tokio::net::TcpListener::from_std(self.listener)?;
-        let graceful = GracefulShutdown::new();
         let path: std::sync::Arc<str> = self.path.into();
-        let (endpoint, idle_timeout) = (self.endpoint, self.idle_timeout);
-        let mut shutdown = std::pin::pin!(shutdown);
-        loop {
-            let stream = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
-                    Err(_) => {
-                        // Usually EMFILE: give the process a moment to close descriptors.
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        continue;
-                    }
-                },
-                () = &mut shutdown => break,
-            };
-            let _ = stream.set_nodelay(true);
+        let endpoint = self.endpoint;
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             let (endpoint, path) = (endpoint.clone(), path.clone());
-            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                let (endpoint, path) = (endpoint.clone(), path.clone());
-                async move { Ok::<_, Infallible>(route(&endpoint, &path, request).await) }
-            });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(idle_timeout)
-                .serve_connection(TokioIo::new(stream), service);
-            let connection = graceful.watch(connection);
-            tokio::spawn(async move {
-                let _ = connection.await;
-            });
-        }
-        drop(listener);
-        tokio::select! {
-            () = graceful.shutdown() => {}
-            () = tokio::time::sleep(DRAIN_TIMEOUT) => {}
-        }
-        Ok(())
+            async move { Ok::<_, Infallible>(route(&endpoint, &path, request).await) }
+        });
+        connections::serve(listener, self.limits, service, shutdown).await
     }
 
     /// Serves on a thread of its own (with a single-threaded tokio runtime) until the
