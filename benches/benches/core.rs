@@ -176,6 +176,27 @@ fn encode(c: &mut Criterion) {
     }
 }
 
+/// The cardinality report of a 100 000-series family (two labels: 100 routes x 1 000 ids),
+/// the work behind `/-/cardinality`: a scrape-rate operation, not a hot path.
+fn cardinality_report(c: &mut Criterion) {
+    let registry = Registry::new();
+    let family: Family<DynLabels, Counter> = registry.family(
+        Opts::new("requests_total", "Requests.")
+            .labels(&["route", "id"])
+            .series_limit(100_000),
+    );
+    for route in 0..100 {
+        for id in 0..1_000 {
+            family
+                .with_label_values(&[&format!("/r{route}"), &id.to_string()])
+                .inc();
+        }
+    }
+    c.benchmark_group("core_cardinality_report_100000")
+        .sample_size(20)
+        .bench_function("ours", |b| b.iter(|| black_box(registry.cardinality(10))));
+}
+
 /// A stored exemplar must not slow the plain paths: the same operations on metrics with and
 /// without one, and the cost of storing one.
 fn exemplar_overhead(c: &mut Criterion) {
@@ -252,6 +273,7 @@ criterion_group!(
     histogram_observe,
     native_histogram_observe,
     encode,
+    cardinality_report,
     exemplar_overhead
 );
 criterion_main!(hot_paths);

@@ -17,7 +17,10 @@ use metrics_http::{serve_router, ConnectionLimits};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let registry = Registry::new();
+    // With metrics_family_series and _limit, which examples/deploy alerts on.
+    let registry = Registry::builder()
+        .self_metrics(metrics_core::SelfMetrics::All)
+        .build()?;
     registry.register_collector(metrics_core::ProcessCollector::new());
     let app = examples::axum_app(&registry)?;
 

@@ -29,7 +29,11 @@ fn find<'a>(docs: &'a [Yaml], kind: &str) -> &'a Yaml {
 /// The metric names the middleware emits, read from a real exposition (histograms give
 /// their `_bucket`, `_sum` and `_count` series).
 fn emitted_names() -> BTreeSet<String> {
-    let registry = Registry::new();
+    // As the example services make theirs: with the per-family series and limits.
+    let registry = Registry::builder()
+        .self_metrics(metrics_core::SelfMetrics::All)
+        .build()
+        .unwrap();
     let metrics = HttpMetrics::new(&registry);
     assert_eq!(metrics_http_record(&metrics), 200);
     let mut body = Vec::new();
@@ -275,6 +279,7 @@ fn rules_and_dashboard_query_only_emitted_metrics() {
         .filter_map(|r| r["alert"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(alerts, ["ShopHighErrorRate", "ShopHighLatency"]);
+    assert!(used.contains("metrics_family_series") && used.contains("metrics_family_series_limit"));
 }
 
 #[test]
@@ -304,5 +309,5 @@ fn promtool_accepts_the_rules() {
     let said = String::from_utf8_lossy(&output.stdout).into_owned()
         + &String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{said}");
-    assert!(said.contains("SUCCESS: 3 rules found"), "{said}");
+    assert!(said.contains("SUCCESS: 4 rules found"), "{said}");
 }

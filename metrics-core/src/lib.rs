@@ -97,8 +97,9 @@ pub use metrics_macros::LabelValue;
 #[cfg(feature = "derive")]
 pub use metrics_macros::MetricGroup;
 pub use model::{
-    BucketBounds, CounterSample, Exemplar, FamilyDesc, FamilyView, HistogramSample, LabelPairs,
-    MetricFamilies, MetricKind, NativeSnapshot, Sample, SeriesView, Value,
+    BucketBounds, CardinalityReport, CounterSample, Exemplar, FamilyCardinality, FamilyDesc,
+    FamilyView, HistogramSample, LabelCardinality, LabelPairs, MetricFamilies, MetricKind,
+    NativeSnapshot, Sample, SeriesView, Value,
 };
 pub use naming::{
     check_label_name, check_metric_name, check_unit, checked_name, lint_exposition, LintLevel,

@@ -234,3 +234,101 @@ fn long_label_values_are_refused_like_series_past_the_limit() {
     assert!(!text.contains("123456789"), "{text}");
     assert!(!text.contains(&long), "{text}");
 }
+
+mod report {
+    use metrics_core::{Counter, DynLabels, Family, Gauge, LabelSet, LabelValue, Opts, Registry};
+
+    #[derive(Clone, Copy, LabelValue)]
+    enum Method {
+        Get,
+        Post,
+        Put,
+    }
+
+    #[derive(Clone, Copy, LabelSet)]
+    struct ByMethod {
+        method: Method,
+    }
+
+    #[test]
+    fn a_flooded_family_reports_its_limit_its_overflow_and_the_label_to_blame() {
+        let _serial = super::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let registry = Registry::new();
+        let requests: Family<DynLabels, Counter> = registry.family(
+            Opts::new("requests_total", "Requests.")
+                .labels(&["method", "path"])
+                .series_limit(1_000),
+        );
+        // 10 000 distinct paths: 3 methods over the first ones, then one path each. The
+        // first 1 000 label sets are kept; `/home` is carried by 3 of them, `/about` by 2.
+        for method in ["GET", "POST", "PUT"] {
+            requests.with_label_values(&[method, "/home"]).inc();
+        }
+        for method in ["GET", "POST"] {
+            requests.with_label_values(&[method, "/about"]).inc();
+        }
+        for i in 0..10_000 {
+            requests
+                .with_label_values(&["GET", &format!("/users/{i}")])
+                .inc();
+        }
+        let small: Family<DynLabels, Gauge> =
+            registry.family(Opts::new("queue_depth", "Depth.").labels(&["queue"]));
+        small.with_label_values(&["a"]).set(1.0);
+        let methods: Family<ByMethod, Counter> =
+            registry.family(Opts::new("by_method_total", "By method."));
+        methods
+            .get(&ByMethod {
+                method: Method::Get,
+            })
+            .inc();
+        methods
+            .get(&ByMethod {
+                method: Method::Post,
+            })
+            .inc();
+        registry.counter("plain_total", "No labels.").inc();
+
+        let report = registry.cardinality(3);
+        let names: Vec<&str> = report.families.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["requests_total", "by_method_total", "queue_depth"]);
+        let flooded = &report.families[0];
+        assert_eq!(flooded.series, 1_000);
+        assert_eq!(flooded.limit, 1_000);
+        assert!(flooded.overflow_series);
+        assert_eq!(flooded.refused, 10_005 - 1_000);
+        assert_eq!(flooded.fill(), 1.0);
+        let method = &flooded.labels[0];
+        assert_eq!((method.name.as_str(), method.distinct), ("method", 3));
+        assert_eq!(method.top[0], ("GET".to_owned(), 997));
+        let path = &flooded.labels[1];
+        assert_eq!((path.name.as_str(), path.distinct), ("path", 997));
+        assert_eq!(
+            path.top,
+            [
+                ("/home".to_owned(), 3),
+                ("/about".to_owned(), 2),
+                ("/users/0".to_owned(), 1)
+            ]
+        );
+        let dense = &report.families[1];
+        assert_eq!(dense.dense_cardinality, Some(3));
+        assert_eq!(dense.series, 2);
+        assert_eq!(dense.labels[0].distinct, 2);
+
+        // Removal lowers the counts.
+        requests.remove_label_values(&["GET", "/home"]).unwrap();
+        requests.remove_label_values(&["POST", "/home"]).unwrap();
+        let report = registry.cardinality(1);
+        let flooded = &report.families[0];
+        assert_eq!(flooded.series, 998);
+        assert_eq!(flooded.labels[1].top, [("/about".to_owned(), 2)]);
+        assert_eq!(flooded.labels[1].distinct, 997);
+        methods.remove(&ByMethod {
+            method: Method::Post,
+        });
+        let report = registry.cardinality(5);
+        assert_eq!(report.families[1].series, 1);
+        assert_eq!(report.families[1].labels[0].top, [("get".to_owned(), 1)]);
+    }
+}

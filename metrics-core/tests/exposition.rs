@@ -254,9 +254,12 @@ fn overflow_series_and_refusal_counter() {
 # HELP metrics_series_overflow_total Label sets refused or collapsed into the overflow series because the family held its series limit.
 # TYPE metrics_series_overflow_total counter
 metrics_series_overflow_total{family="logins_total"} 2
-# HELP metrics_series Series held by each family.
-# TYPE metrics_series gauge
-metrics_series{family="logins_total"} 2
+# HELP metrics_family_series Series held by each family (the overflow series not counted).
+# TYPE metrics_family_series gauge
+metrics_family_series{family="logins_total"} 2
+# HELP metrics_family_series_limit The most series each family holds before it refuses new label sets.
+# TYPE metrics_family_series_limit gauge
+metrics_family_series_limit{family="logins_total"} 2
 "#;
     assert!(text.ends_with(expected_tail), "{text}");
     assert!(text.contains("logins_total{user=\"alice\",result=\"ok\"} 2\n"));

@@ -51,6 +51,8 @@ pub use auth::Auth;
 #[cfg(feature = "axum")]
 pub use exporter::axum::serve_router;
 #[cfg(feature = "server")]
+pub use exporter::cardinality::CARDINALITY_PATH;
+#[cfg(feature = "server")]
 pub use exporter::connections::{ConnectionLimits, DEFAULT_IDLE_TIMEOUT};
 #[cfg(feature = "server")]
 pub use exporter::endpoint::{

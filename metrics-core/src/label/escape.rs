@@ -66,6 +66,35 @@ pub(crate) fn push_pairs(block: &mut String, openings: &[String], values: &str, 
     }
 }
 
+/// The stored values of a block (see [`push_value`]), unescaped: what a report shows.
+pub(crate) fn stored_values(values: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = values;
+    while let Some(end) = closing_quote(rest.as_bytes(), false) {
+        out.push(unescape(&rest[..end]));
+        rest = &rest[end + 1..];
+    }
+    out
+}
+
+/// A label value escaped for a block, back as it was given.
+pub(crate) fn unescape(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    let mut chars = escaped.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// Where the quote that closes the first stored value is.
 pub(super) fn closing_quote(values: &[u8], plain: bool) -> Option<usize> {
     if plain {

@@ -9,12 +9,14 @@
 //! Nothing here knows a live metric or an exposition format.
 
 mod bounds;
+mod cardinality;
 mod exemplar;
 mod gathered;
 mod labels;
 mod native;
 
 pub use bounds::BucketBounds;
+pub use cardinality::{CardinalityReport, FamilyCardinality, LabelCardinality};
 pub use exemplar::Exemplar;
 pub use gathered::{FamilyView, MetricFamilies, SeriesView, Value};
 pub use labels::LabelPairs;
@@ -198,6 +200,15 @@ pub(crate) trait Source: Send + Sync {
     /// How many series it writes.
     fn series(&self) -> usize {
         1
+    }
+    /// Its series limit.
+    fn limit(&self) -> usize {
+        1
+    }
+    /// Its series and label values, for a family with labels; `top` values per label.
+    fn cardinality(&self, top: usize) -> Option<FamilyCardinality> {
+        let _ = top;
+        None
     }
 }
 

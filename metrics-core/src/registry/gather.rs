@@ -117,10 +117,21 @@ impl Registry {
             }
         }
         if self.inner.self_metrics == SelfMetrics::All {
-            let mut family =
-                out.gauge_family("metrics_series", "Series held by each family.", &["family"]);
+            let mut family = out.gauge_family(
+                "metrics_family_series",
+                "Series held by each family (the overflow series not counted).",
+                &["family"],
+            );
             for (name, f) in &families {
                 family.sample(&[name], f.series() as f64);
+            }
+            let mut family = out.gauge_family(
+                "metrics_family_series_limit",
+                "The most series each family holds before it refuses new label sets.",
+                &["family"],
+            );
+            for (name, f) in &families {
+                family.sample(&[name], f.limit() as f64);
             }
         }
         if !problems.is_empty() {

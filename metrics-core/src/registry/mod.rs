@@ -3,6 +3,7 @@
 
 mod builder;
 mod callback;
+mod cardinality;
 mod gather;
 mod opts;
 mod register;

@@ -101,6 +101,9 @@ pub enum SelfMetrics {
     /// Only `metrics_series_overflow_total`, for families that refused a label set.
     #[default]
     Overflow,
-    /// Also `metrics_series{family}`, the number of series of every family.
+    /// Also `metrics_family_series{family}` and `metrics_family_series_limit{family}`: every
+    /// family's series and its limit, read at the scrape (nothing on the update path), so
+    /// that an alert can fire on `metrics_family_series / metrics_family_series_limit > 0.8`
+    /// before a family overflows.
     All,
 }

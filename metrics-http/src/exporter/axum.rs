@@ -7,6 +7,7 @@ use axum::routing::get;
 use axum::Router;
 use hyper_util::service::TowerToHyperService;
 
+use crate::exporter::cardinality::CARDINALITY_PATH;
 use crate::exporter::connections::{self, ConnectionLimits};
 use crate::exporter::endpoint::MetricsEndpoint;
 
@@ -46,8 +47,10 @@ pub async fn serve_router(
 }
 
 impl MetricsEndpoint {
-    /// An axum router that serves this endpoint at `path` and answers `/-/healthy`; merge it
-    /// into the service's router so that `/metrics` shares the service's port.
+    /// An axum router that serves this endpoint at `path`, answers `/-/healthy`, and serves
+    /// the cardinality page at [`CARDINALITY_PATH`](crate::CARDINALITY_PATH) (behind the
+    /// same credentials); merge it into the service's router so that `/metrics` shares the
+    /// service's port.
     ///
     /// ```
     /// use axum::{routing::get, Router};
@@ -64,8 +67,15 @@ impl MetricsEndpoint {
     /// As axum does, when `path` does not start with `/` or is `/-/healthy`.
     #[track_caller]
     pub fn router<S: Clone + Send + Sync + 'static>(&self, path: &str) -> Router<S> {
+        let endpoint = self.clone();
         Router::new()
             .route_service(path, self.clone())
             .route("/-/healthy", get(|| async { "OK\n" }))
+            .route(
+                CARDINALITY_PATH,
+                get(move |request: axum::extract::Request| async move {
+                    endpoint.respond_cardinality(request).await
+                }),
+            )
     }
 }

@@ -157,6 +157,17 @@ impl MetricsEndpoint {
         self
     }
 
+    /// The 401 for a request without the credentials the endpoint requires, if it has not.
+    pub(crate) fn refuse_credentials(&self, request: &ScrapeRequest<'_>) -> Option<Answer> {
+        let (auth, expected) = self.inner.auth.as_ref()?;
+        if auth::matches(request.authorization, expected) {
+            return None;
+        }
+        let mut answer = Answer::text(401, "401 Unauthorized: credentials required");
+        answer.www_authenticate = Some(auth.challenge());
+        Some(answer)
+    }
+
     /// The registry served.
     pub fn registry(&self) -> &Registry {
         &self.inner.registry
@@ -166,12 +177,8 @@ impl MetricsEndpoint {
     /// [`Exporter`](crate::Exporter) all run on one).
     pub(crate) async fn answer(&self, request: ScrapeRequest<'_>) -> Answer {
         let inner = &self.inner;
-        if let Some((auth, expected)) = &inner.auth {
-            if !auth::matches(request.authorization, expected) {
-                let mut answer = Answer::text(401, "401 Unauthorized: credentials required");
-                answer.www_authenticate = Some(auth.challenge());
-                return answer;
-            }
+        if let Some(refused) = self.refuse_credentials(&request) {
+            return refused;
         }
         let Some(format) = try_negotiate(request.accept) else {
             return Answer::text(
@@ -300,20 +307,30 @@ mod service {
                     .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
                 return response;
             }
-            let headers = request.headers();
-            let scrape = ScrapeRequest {
-                head_only: method == Method::HEAD,
-                accept: header(headers, header::ACCEPT),
-                accept_encoding: header(headers, header::ACCEPT_ENCODING),
-                authorization: crate::auth::Presented::from_values(
-                    headers
-                        .get_all(header::AUTHORIZATION)
-                        .iter()
-                        .map(HeaderValue::as_bytes),
-                ),
-                timeout_header: header(headers, "x-prometheus-scrape-timeout-seconds"),
-            };
+            let scrape = scrape_request(method, request.headers());
             self.answer(scrape).await.into()
+        }
+
+        /// Answers a request for the cardinality report (JSON, or HTML for a browser),
+        /// behind the same credentials as the metrics.
+        pub async fn respond_cardinality<B>(&self, request: Request<B>) -> Response<Full<Bytes>> {
+            let scrape = scrape_request(request.method(), request.headers());
+            self.cardinality_answer(&scrape).into()
+        }
+    }
+
+    fn scrape_request<'a>(method: &Method, headers: &'a HeaderMap) -> ScrapeRequest<'a> {
+        ScrapeRequest {
+            head_only: method == Method::HEAD,
+            accept: header(headers, header::ACCEPT),
+            accept_encoding: header(headers, header::ACCEPT_ENCODING),
+            authorization: crate::auth::Presented::from_values(
+                headers
+                    .get_all(header::AUTHORIZATION)
+                    .iter()
+                    .map(HeaderValue::as_bytes),
+            ),
+            timeout_header: header(headers, "x-prometheus-scrape-timeout-seconds"),
         }
     }
 

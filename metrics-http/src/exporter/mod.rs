@@ -5,6 +5,7 @@
 pub(crate) mod actix;
 #[cfg(feature = "axum")]
 pub(crate) mod axum;
+pub(crate) mod cardinality;
 pub(crate) mod connections;
 pub(crate) mod endpoint;
 pub(crate) mod server;

@@ -17,6 +17,7 @@ use metrics_core::{ProcessCollector, Registry};
 use tokio::sync::oneshot;
 
 use crate::auth::Auth;
+use crate::exporter::cardinality::CARDINALITY_PATH;
 use crate::exporter::connections::{self, ConnectionLimits};
 use crate::exporter::endpoint::{Answer, MetricsEndpoint};
 
@@ -52,7 +53,8 @@ pub enum ExporterError {
         /// The operating system's reason.
         source: io::Error,
     },
-    /// The metrics path is not an absolute path (`/metrics`), or is `/-/healthy`.
+    /// The metrics path is not an absolute path (`/metrics`), or is `/-/healthy` or
+    /// `/-/cardinality`.
     Path(String),
     /// The runtime for [`Exporter::start`] could not be created.
     Runtime(io::Error),
@@ -69,7 +71,8 @@ impl fmt::Display for ExporterError {
             }
             ExporterError::Path(path) => write!(
                 f,
-                "exporter path `{path}` must start with `/` and not be `/-/healthy`"
+                "exporter path `{path}` must start with `/` and not be `/-/healthy` or \
+                 `/-/cardinality`"
             ),
             ExporterError::Runtime(source) => {
                 write!(f, "exporter cannot start its runtime: {source}")
@@ -193,7 +196,7 @@ impl ExporterBuilder {
     /// # Errors
     /// [`ExporterError::Address`], [`ExporterError::Bind`] or [`ExporterError::Path`].
     pub fn build(self) -> Result<Exporter, ExporterError> {
-        if !self.path.starts_with('/') || self.path == HEALTHY_PATH {
+        if !self.path.starts_with('/') || [HEALTHY_PATH, CARDINALITY_PATH].contains(&&*self.path) {
             return Err(ExporterError::Path(self.path));
         }
         let addr = self
@@ -340,6 +343,8 @@ async fn route(
     let requested = request.uri().path();
     if requested == path {
         endpoint.respond(request).await
+    } else if requested == CARDINALITY_PATH {
+        endpoint.respond_cardinality(request).await
     } else if requested == HEALTHY_PATH {
         Answer::text(200, "OK").into()
     } else {

@@ -1,11 +1,14 @@
 //! How a family writes its series at a scrape: dense slots, then the hashed table (dropping
 //! series idle past the expiry), then the overflow series, each label block made once per
-//! series in a reused buffer.
+//! series in a reused buffer. And what its series and label values are, for a cardinality
+//! report.
 
-use crate::label::{pair_openings, push_pairs};
+use std::collections::HashMap;
+
+use crate::label::{pair_openings, push_pairs, stored_values};
 use crate::metric::family::{FamilyInner, OVERFLOW_VALUE};
 use crate::metric::Metric;
-use crate::model::{FamilyDesc, Scratch, Sink, Source};
+use crate::model::{FamilyCardinality, FamilyDesc, LabelCardinality, Scratch, Sink, Source};
 
 impl<L, M: Metric> FamilyInner<L, M> {
     /// Writes every live series into `sink` (and drops those idle past the expiry).
@@ -48,6 +51,52 @@ impl<L, M: Metric> FamilyInner<L, M> {
     }
 }
 
+impl<L, M: Metric> FamilyInner<L, M> {
+    /// Series, limit and, per label, distinct values and the `top` values by series.
+    fn report(&self, top: usize) -> FamilyCardinality {
+        let names = &self.spec.label_names;
+        let labels = if self.dense.is_empty() {
+            self.sparse.label_cardinality(names, top)
+        } else {
+            let mut counts: Vec<HashMap<String, u64>> = vec![HashMap::new(); names.len()];
+            for (slot, values) in self.dense.iter().zip(self.dense_values.iter()) {
+                if let (Some((_, true)), Some(values)) = (slot.made(), values.get()) {
+                    for (label, value) in stored_values(values).into_iter().enumerate() {
+                        if let Some(counts) = counts.get_mut(label) {
+                            *counts.entry(value).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            names
+                .iter()
+                .zip(counts)
+                .map(|(name, counts)| {
+                    let distinct = counts.len();
+                    let mut values: Vec<(String, u64)> = counts.into_iter().collect();
+                    values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                    values.truncate(top);
+                    LabelCardinality {
+                        name: name.to_string(),
+                        distinct,
+                        top: values,
+                    }
+                })
+                .collect()
+        };
+        FamilyCardinality {
+            name: self.spec.name.to_string(),
+            kind: M::KIND,
+            series: self.len(),
+            limit: self.spec.limit,
+            refused: self.refused(),
+            overflow_series: self.overflow_series.get().is_some(),
+            dense_cardinality: (!self.dense.is_empty()).then_some(self.dense.len()),
+            labels,
+        }
+    }
+}
+
 impl<L: 'static, M: Metric> Source for FamilyInner<L, M> {
     fn write_to(&self, sink: &mut dyn Sink, scratch: &mut Scratch) {
         FamilyInner::write_to(self, sink, scratch)
@@ -57,6 +106,12 @@ impl<L: 'static, M: Metric> Source for FamilyInner<L, M> {
     }
     fn series(&self) -> usize {
         self.len()
+    }
+    fn limit(&self) -> usize {
+        self.spec.limit
+    }
+    fn cardinality(&self, top: usize) -> Option<FamilyCardinality> {
+        (!self.spec.label_names.is_empty()).then(|| self.report(top))
     }
 }
 

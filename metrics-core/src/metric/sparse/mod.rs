@@ -22,6 +22,7 @@
 mod expiry;
 #[cfg(all(test, loom))]
 mod loom_tests;
+mod stats;
 mod table;
 
 use std::time::{Duration, Instant};
