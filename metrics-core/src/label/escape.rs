@@ -77,22 +77,10 @@ pub(crate) fn stored_values(values: &str) -> Vec<String> {
     out
 }
 
-/// A label value escaped for a block, back as it was given.
+/// A label value escaped for a block (as this crate escapes it, so always validly), back
+/// as it was given: the exposition parser's unescaping.
 pub(crate) fn unescape(escaped: &str) -> String {
-    let mut out = String::with_capacity(escaped.len());
-    let mut chars = escaped.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
+    crate::naming::parse::unescape(escaped, true).unwrap_or_else(|_| escaped.to_owned())
 }
 
 /// Where the quote that closes the first stored value is.

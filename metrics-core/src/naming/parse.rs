@@ -114,7 +114,8 @@ fn closing_quote(s: &str) -> Option<usize> {
     None
 }
 
-fn unescape(s: &str, quotes: bool) -> Result<String, ParseError> {
+/// A label value (`quotes`) or HELP text as the text format escapes it, back as it was.
+pub(crate) fn unescape(s: &str, quotes: bool) -> Result<String, ParseError> {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
