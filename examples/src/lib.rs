@@ -93,10 +93,12 @@ pub fn actix_app(
 > {
     let shop = Shop::new(ShopMetrics::register(registry)?);
     let http = HttpMetrics::try_new(registry)?;
+    let endpoint = MetricsEndpoint::new(registry.clone());
     Ok(App::new()
         .wrap(ActixRequestMetrics::new(http))
         .app_data(web::Data::new(shop))
-        .service(MetricsEndpoint::new(registry.clone()).actix_resource("/metrics"))
+        .service(endpoint.actix_resource("/metrics"))
+        .service(endpoint.actix_cardinality_resource(metrics_http::CARDINALITY_PATH))
         .route("/-/healthy", web::get().to(|| async { "OK\n" }))
         .route("/", web::get().to(|| async { "the shop\n" }))
         .route("/api/orders", web::post().to(actix_place_order))

@@ -38,5 +38,28 @@ fn request_metrics_per_route() {
         })
         .await;
         check_shop_metrics(&exposition, expected, &[499]);
+        // The cardinality page is mounted too, and names the request metrics' routes.
+        let (status, json) = send(
+            &client(),
+            hyper::Method::GET,
+            addr,
+            metrics_http::CARDINALITY_PATH,
+        )
+        .await;
+        assert_eq!(status, 200);
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let requests = report["families"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "http_server_requests_total")
+            .expect("the request counter is reported");
+        let route = requests["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == "route")
+            .unwrap();
+        assert!(route["distinct"].as_u64().unwrap() >= 3, "{route}");
     });
 }

@@ -1,9 +1,13 @@
 //! The cardinality page of the standalone exporter over real HTTP: the JSON has the
-//! documented shape and exact counts, a browser gets an HTML table, the credentials of the
-//! metrics guard it, and its size is bounded however many families there are.
+//! documented shape and exact counts, a browser gets an HTML table (Debian's Chromium,
+//! headless, renders it and leaves a screenshot), the credentials of the metrics guard it,
+//! and its size is bounded however many families there are.
+
+mod common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
 use std::time::Duration;
 
 use metrics_core::{Counter, DynLabels, Family, Opts, Registry};
@@ -98,4 +102,78 @@ fn the_page_reports_a_flooded_family_as_json_and_html() {
         page.contains("&lt;script&gt;") && !page.contains("<script>"),
         "escaped"
     );
+}
+
+#[test]
+fn a_browser_renders_the_table() {
+    let Some(chromium) = common::require("chromium", "chromium") else {
+        return;
+    };
+    let registry = Registry::new();
+    let requests: Family<DynLabels, Counter> = registry.family(
+        Opts::new("requests_total", "Requests.")
+            .labels(&["route"])
+            .series_limit(10),
+    );
+    for route in [
+        "/",
+        "/login",
+        "/api/orders",
+        "/api/users",
+        "/health",
+        "/about",
+        "/cart",
+        "/x",
+        "/y",
+    ] {
+        requests.with_label_values(&[route]).inc();
+    }
+    let exporter = Exporter::builder()
+        .bind("127.0.0.1:0")
+        .registry(registry)
+        .process_metrics(ProcessMetrics::Skip)
+        .build()
+        .unwrap();
+    let url = format!("http://{}{CARDINALITY_PATH}", exporter.local_addr());
+    let _running = exporter.start().unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let screenshot = dir.join("cardinality.png");
+    let _ = std::fs::remove_file(&screenshot);
+    let run = |args: &[&str]| {
+        let output = Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.join("chromium-profile").display()
+            ))
+            .args(args)
+            .arg(&url)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // The DOM the browser built from the page (it asks for text/html, and gets the table).
+    let dom = run(&["--dump-dom"]);
+    assert!(dom.contains("<table>"), "{dom}");
+    assert!(dom.contains("<td>requests_total</td>"), "{dom}");
+    assert!(
+        dom.contains("class=\"near\""),
+        "9 of 10 is near the limit: {dom}"
+    );
+    run(&[
+        &format!("--screenshot={}", screenshot.display()),
+        "--window-size=1280,600",
+    ]);
+    let png = std::fs::read(&screenshot).expect("a screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 5_000,
+        "{} bytes",
+        png.len()
+    );
+    eprintln!("screenshot: {}", screenshot.display());
 }

@@ -99,7 +99,7 @@ pub use metrics_macros::MetricGroup;
 pub use model::{
     BucketBounds, CardinalityReport, CounterSample, Exemplar, FamilyCardinality, FamilyDesc,
     FamilyView, HistogramSample, LabelCardinality, LabelPairs, MetricFamilies, MetricKind,
-    NativeSnapshot, Sample, SeriesView, Value,
+    NativeSnapshot, Sample, SeriesView, Value, NEAR_LIMIT,
 };
 pub use naming::{
     check_label_name, check_metric_name, check_unit, checked_name, lint_exposition, LintLevel,

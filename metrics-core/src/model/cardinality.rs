@@ -34,10 +34,19 @@ pub struct FamilyCardinality {
     pub labels: Vec<LabelCardinality>,
 }
 
+/// The share of its series limit past which a family is near it: marked in the report, and
+/// warned of once through the `log` facade (feature `log`).
+pub const NEAR_LIMIT: f64 = 0.8;
+
 impl FamilyCardinality {
     /// Series as a share of the limit (0 to 1).
     pub fn fill(&self) -> f64 {
         self.series as f64 / self.limit.max(1) as f64
+    }
+
+    /// Whether it holds [`NEAR_LIMIT`] of its limit or more.
+    pub fn near_limit(&self) -> bool {
+        self.fill() >= NEAR_LIMIT
     }
 }
 

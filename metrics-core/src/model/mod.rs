@@ -16,7 +16,7 @@ mod labels;
 mod native;
 
 pub use bounds::BucketBounds;
-pub use cardinality::{CardinalityReport, FamilyCardinality, LabelCardinality};
+pub use cardinality::{CardinalityReport, FamilyCardinality, LabelCardinality, NEAR_LIMIT};
 pub use exemplar::Exemplar;
 pub use gathered::{FamilyView, MetricFamilies, SeriesView, Value};
 pub use labels::LabelPairs;

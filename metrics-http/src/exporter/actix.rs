@@ -26,23 +26,38 @@ impl MetricsEndpoint {
                 .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
             return response;
         }
-        let headers = request.headers();
-        let text = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-        };
-        let scrape = ScrapeRequest {
-            head_only: method == Method::HEAD,
-            accept: text("accept"),
-            accept_encoding: text("accept-encoding"),
-            authorization: crate::auth::Presented::from_values(
-                headers.get_all("authorization").map(|v| v.as_bytes()),
-            ),
-            timeout_header: text("x-prometheus-scrape-timeout-seconds"),
-        };
+        let scrape = scrape_request(request);
         into_response(self.answer(scrape).await)
+    }
+
+    /// An actix-web resource that serves the cardinality report (JSON, or HTML for a
+    /// browser) behind the same credentials: `App::new().service(endpoint
+    /// .actix_cardinality_resource(metrics_http::CARDINALITY_PATH))`.
+    pub fn actix_cardinality_resource(&self, path: &str) -> Resource {
+        let endpoint = self.clone();
+        web::resource(path).route(web::get().to(move |request: HttpRequest| {
+            let answer = endpoint.cardinality_answer(&scrape_request(&request));
+            async move { into_response(answer) }
+        }))
+    }
+}
+
+fn scrape_request(request: &HttpRequest) -> ScrapeRequest<'_> {
+    let headers = request.headers();
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    ScrapeRequest {
+        head_only: request.method() == Method::HEAD,
+        accept: text("accept"),
+        accept_encoding: text("accept-encoding"),
+        authorization: crate::auth::Presented::from_values(
+            headers.get_all("authorization").map(|v| v.as_bytes()),
+        ),
+        timeout_header: text("x-prometheus-scrape-timeout-seconds"),
     }
 }
 

@@ -28,8 +28,6 @@ const TOP_VALUES: usize = 10;
 const MAX_FAMILIES: usize = 100;
 /// Characters of a label value shown.
 const MAX_VALUE_CHARS: usize = 120;
-/// The share of its limit past which a family is marked near it.
-pub(crate) const NEAR_LIMIT: f64 = 0.8;
 
 impl MetricsEndpoint {
     /// The cardinality report for `request`: 401 without the credentials, HTML when the
@@ -82,7 +80,7 @@ pub(crate) fn json(report: &CardinalityReport) -> String {
             f.series,
             f.limit,
             f.fill(),
-            f.fill() >= NEAR_LIMIT,
+            f.near_limit(),
             f.refused,
             f.overflow_series,
             f.dense_cardinality
@@ -138,7 +136,7 @@ pub(crate) fn html(report: &CardinalityReport) -> String {
          <th>labels: distinct values, top values (series)</th></tr>",
     );
     for f in families {
-        let class = if f.fill() >= NEAR_LIMIT {
+        let class = if f.near_limit() {
             " class=\"near\""
         } else {
             ""

@@ -117,6 +117,9 @@ pub(crate) struct FamilyInner<L, M: Metric> {
     overflow_series: OnceLock<M>,
     detached: OnceLock<M>,
     refused: AtomicU64,
+    /// Whether the family has warned, once, of nearing its limit (feature `log`).
+    #[cfg(feature = "log")]
+    warned: std::sync::atomic::AtomicBool,
     /// Live series of the dense array, held to the limit like the sparse table's.
     dense_live: AtomicUsize,
     _labels: PhantomData<fn(&L)>,
@@ -145,6 +148,8 @@ impl<L: LabelSet, M: Metric> Family<L, M> {
                 overflow_series: OnceLock::new(),
                 detached: OnceLock::new(),
                 refused: AtomicU64::new(0),
+                #[cfg(feature = "log")]
+                warned: std::sync::atomic::AtomicBool::new(false),
                 dense_live: AtomicUsize::new(0),
                 _labels: PhantomData,
             }),
@@ -381,6 +386,7 @@ impl<L, M: Metric> FamilyInner<L, M> {
                 // Another thread brought it to life first.
                 self.dense_live.fetch_sub(1, Ordering::Relaxed);
             }
+            self.warn_near_limit();
         }
         Ok(metric)
     }
@@ -426,6 +432,25 @@ impl<L, M: Metric> FamilyInner<L, M> {
         }
     }
 
+    /// Warns once, through the `log` facade, when the family first holds
+    /// [`NEAR_LIMIT`](crate::NEAR_LIMIT) of its limit: on a new series only, never on the
+    /// update path.
+    #[inline]
+    fn warn_near_limit(&self) {
+        #[cfg(feature = "log")]
+        if self.len() as f64 >= crate::NEAR_LIMIT * self.spec.limit as f64
+            && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            log::warn!(
+                "metrics family `{}` holds {} of its limit of {} series: new label sets will \
+                 soon be refused (see its cardinality report for the label to blame)",
+                self.spec.name,
+                self.len(),
+                self.spec.limit
+            );
+        }
+    }
+
     /// A label set with a value longer than the family takes: counted as refused.
     #[cold]
     fn refuse_too_long(&self, label: usize, len: usize) -> LabelError {
@@ -464,7 +489,10 @@ impl<L, M: Metric> FamilyInner<L, M> {
             .sparse
             .insert(&pin, hash, values, make, self.spec.limit)
         {
-            Some(metric) => Ok(Series::pinned(metric, pin)),
+            Some(metric) => {
+                self.warn_near_limit();
+                Ok(Series::pinned(metric, pin))
+            }
             None => self.refuse().map(Series::borrowed),
         }
     }
