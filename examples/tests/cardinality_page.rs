@@ -94,6 +94,42 @@ fn the_page_reports_a_flooded_family_as_json_and_html() {
     assert_eq!(families[1]["near_limit"], false);
     assert!(body.len() < 64 * 1024, "{} bytes", body.len());
 
+    // Its path and bounds are settings.
+    let registry = Registry::new();
+    let wide: Family<DynLabels, Counter> =
+        registry.family(Opts::new("wide_total", "Wide.").labels(&["k"]));
+    for i in 0..50 {
+        wide.with_label_values(&[&i.to_string()]).inc();
+    }
+    for i in 0..10 {
+        let family: Family<DynLabels, Counter> =
+            registry.family(Opts::new(format!("other_{i}_total"), "Other.").labels(&["k"]));
+        family.with_label_values(&["v"]).inc();
+    }
+    let other = Exporter::builder()
+        .bind("127.0.0.1:0")
+        .registry(registry)
+        .cardinality_path("/debug/series")
+        .cardinality_page(2, 5)
+        .process_metrics(ProcessMetrics::Skip)
+        .build()
+        .unwrap();
+    let other_addr = other.local_addr();
+    let _other = other.start().unwrap();
+    assert_eq!(get(other_addr, CARDINALITY_PATH, &[]).0, 404);
+    let (status, body) = get(other_addr, "/debug/series", &[]);
+    assert_eq!(status, 200);
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["families"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        json["families"][0]["labels"][0]["top"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(json["truncated"], true);
+
     let (status, page) = get(addr, CARDINALITY_PATH, &[auth, ("accept", "text/html")]);
     assert_eq!(status, 200);
     assert!(page.contains("<table>") && page.contains("requests_total"));

@@ -263,6 +263,11 @@ metrics_family_series_limit{family="logins_total"} 2
 "#;
     assert!(text.ends_with(expected_tail), "{text}");
     assert!(text.contains("logins_total{user=\"alice\",result=\"ok\"} 2\n"));
+    // A plain metric is one series for good: no row of its own.
+    registry.counter("plain_total", "Plain.").inc();
+    let again = self::text(&registry);
+    assert!(again.contains("plain_total 1\n"), "{again}");
+    assert!(!again.contains("family=\"plain_total\""), "{again}");
     assert!(text.contains("logins_total{user=\"bob\",result=\"ok\"} 1\n"));
     assert!(!text.contains("carol") && !text.contains("dave"));
 }

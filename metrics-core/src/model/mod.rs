@@ -205,6 +205,10 @@ pub(crate) trait Source: Send + Sync {
     fn limit(&self) -> usize {
         1
     }
+    /// Whether it is a family with labels, whose series a label can multiply.
+    fn labelled(&self) -> bool {
+        false
+    }
     /// Its series and label values, for a family with labels; `top` values per label.
     fn cardinality(&self, top: usize) -> Option<FamilyCardinality> {
         let _ = top;

@@ -116,13 +116,14 @@ impl Registry {
                 family.sample(&[name], refused as f64);
             }
         }
-        if self.inner.self_metrics == SelfMetrics::All {
+        let labelled: Vec<_> = families.iter().filter(|(_, f)| f.labelled()).collect();
+        if self.inner.self_metrics == SelfMetrics::All && !labelled.is_empty() {
             let mut family = out.gauge_family(
                 "metrics_family_series",
                 "Series held by each family (the overflow series not counted).",
                 &["family"],
             );
-            for (name, f) in &families {
+            for (name, f) in &labelled {
                 family.sample(&[name], f.series() as f64);
             }
             let mut family = out.gauge_family(
@@ -130,7 +131,7 @@ impl Registry {
                 "The most series each family holds before it refuses new label sets.",
                 &["family"],
             );
-            for (name, f) in &families {
+            for (name, f) in &labelled {
                 family.sample(&[name], f.limit() as f64);
             }
         }

@@ -20,12 +20,9 @@ use metrics_core::{CardinalityReport, FamilyCardinality};
 
 use crate::exporter::endpoint::{Answer, MetricsEndpoint, ScrapeRequest};
 
-/// Where the exporter and [`MetricsEndpoint::router`] serve the cardinality page.
+/// Where the exporter (unless told otherwise) and [`MetricsEndpoint::router`] serve the
+/// cardinality page.
 pub const CARDINALITY_PATH: &str = "/-/cardinality";
-/// Values shown per label.
-const TOP_VALUES: usize = 10;
-/// Families shown, those with the most series first.
-const MAX_FAMILIES: usize = 100;
 /// Characters of a label value shown.
 const MAX_VALUE_CHARS: usize = 120;
 
@@ -36,11 +33,12 @@ impl MetricsEndpoint {
         if let Some(refused) = self.refuse_credentials(request) {
             return refused;
         }
-        let report = self.registry().cardinality(TOP_VALUES);
+        let (values, families) = self.cardinality_bounds();
+        let report = self.registry().cardinality(values);
         let (content_type, body) = if request.accept.contains("text/html") {
-            ("text/html; charset=utf-8", html(&report))
+            ("text/html; charset=utf-8", html(&report, families))
         } else {
-            ("application/json", json(&report))
+            ("application/json", json(&report, families))
         };
         let mut answer = Answer::text(200, "");
         answer.content_type = content_type;
@@ -49,9 +47,10 @@ impl MetricsEndpoint {
     }
 }
 
-fn shown(report: &CardinalityReport) -> (&[FamilyCardinality], bool) {
+/// The `max` families with the most series, and whether there were more.
+fn shown(report: &CardinalityReport, max: usize) -> (&[FamilyCardinality], bool) {
     let families = &report.families;
-    let n = families.len().min(MAX_FAMILIES);
+    let n = families.len().min(max);
     (&families[..n], families.len() > n)
 }
 
@@ -62,9 +61,9 @@ fn cut(value: &str) -> &str {
     }
 }
 
-/// The report as JSON (the shape in the module docs).
-pub(crate) fn json(report: &CardinalityReport) -> String {
-    let (families, truncated) = shown(report);
+/// The report as JSON (the shape in the module docs), `max` families at most.
+pub(crate) fn json(report: &CardinalityReport, max: usize) -> String {
+    let (families, truncated) = shown(report, max);
     let mut out = String::from("{\"families\":[");
     for (i, f) in families.iter().enumerate() {
         if i > 0 {
@@ -124,9 +123,10 @@ fn json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// The report as an HTML page: one row per family, its labels and top values beside it.
-pub(crate) fn html(report: &CardinalityReport) -> String {
-    let (families, truncated) = shown(report);
+/// The report as an HTML page: one row per family, its labels and top values beside it;
+/// `max` families at most.
+pub(crate) fn html(report: &CardinalityReport, max: usize) -> String {
+    let (families, truncated) = shown(report, max);
     let mut out = String::from(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Cardinality</title>\
          <style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}\
@@ -169,10 +169,7 @@ pub(crate) fn html(report: &CardinalityReport) -> String {
     }
     out.push_str("</table>");
     if truncated {
-        let _ = write!(
-            out,
-            "<p>Only the {MAX_FAMILIES} largest families are shown.</p>"
-        );
+        let _ = write!(out, "<p>Only the {max} largest families are shown.</p>");
     }
     out.push_str("</body></html>\n");
     out

@@ -51,6 +51,8 @@ struct Inner {
     auth: Option<(Auth, String)>,
     scrape_timeout: Duration,
     max_concurrent: usize,
+    /// The cardinality page's bounds: values per label, families.
+    cardinality_bounds: (usize, usize),
     in_flight: AtomicUsize,
     /// The last body's size, to allocate the next one at once.
     last_len: AtomicUsize,
@@ -109,6 +111,7 @@ impl MetricsEndpoint {
                 auth: None,
                 scrape_timeout: DEFAULT_SCRAPE_TIMEOUT,
                 max_concurrent: DEFAULT_MAX_CONCURRENT_SCRAPES,
+                cardinality_bounds: (10, 100),
                 in_flight: AtomicUsize::new(0),
                 last_len: AtomicUsize::new(0),
             }),
@@ -129,6 +132,7 @@ impl MetricsEndpoint {
                 auth: inner.auth.clone(),
                 scrape_timeout: inner.scrape_timeout,
                 max_concurrent: inner.max_concurrent,
+                cardinality_bounds: inner.cardinality_bounds,
                 in_flight: AtomicUsize::new(0),
                 last_len: AtomicUsize::new(0),
             });
@@ -155,6 +159,19 @@ impl MetricsEndpoint {
     pub fn max_concurrent_scrapes(mut self, limit: usize) -> MetricsEndpoint {
         self.inner_mut().max_concurrent = limit.max(1);
         self
+    }
+
+    /// How much the cardinality page shows: the `values` carried by the most series per
+    /// label, of the `families` with the most series (defaults 10 and 100; at least 1 each).
+    /// They bound its size, whatever the registry holds.
+    pub fn cardinality_page(mut self, values: usize, families: usize) -> MetricsEndpoint {
+        self.inner_mut().cardinality_bounds = (values.max(1), families.max(1));
+        self
+    }
+
+    /// The cardinality page's bounds: values per label, families.
+    pub(crate) fn cardinality_bounds(&self) -> (usize, usize) {
+        self.inner.cardinality_bounds
     }
 
     /// The 401 for a request without the credentials the endpoint requires, if it has not.

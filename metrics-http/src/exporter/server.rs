@@ -53,8 +53,8 @@ pub enum ExporterError {
         /// The operating system's reason.
         source: io::Error,
     },
-    /// The metrics path is not an absolute path (`/metrics`), or is `/-/healthy` or
-    /// `/-/cardinality`.
+    /// The metrics path or the cardinality page's is not an absolute path (`/metrics`), is
+    /// `/-/healthy`, or both are the same.
     Path(String),
     /// The runtime for [`Exporter::start`] could not be created.
     Runtime(io::Error),
@@ -71,8 +71,8 @@ impl fmt::Display for ExporterError {
             }
             ExporterError::Path(path) => write!(
                 f,
-                "exporter path `{path}` must start with `/` and not be `/-/healthy` or \
-                 `/-/cardinality`"
+                "exporter path `{path}` must start with `/` and not be `/-/healthy` or the \
+                 other path (metrics, cardinality page)"
             ),
             ExporterError::Runtime(source) => {
                 write!(f, "exporter cannot start its runtime: {source}")
@@ -98,10 +98,12 @@ impl std::error::Error for ExporterError {
 pub struct ExporterBuilder {
     bind: String,
     path: String,
+    cardinality_path: String,
     registry: Option<Registry>,
     auth: Option<Auth>,
     scrape_timeout: Option<Duration>,
     max_concurrent_scrapes: Option<usize>,
+    cardinality_page: Option<(usize, usize)>,
     limits: ConnectionLimits,
     process_metrics: ProcessMetrics,
 }
@@ -111,10 +113,12 @@ impl Default for ExporterBuilder {
         ExporterBuilder {
             bind: "0.0.0.0:9090".to_owned(),
             path: "/metrics".to_owned(),
+            cardinality_path: CARDINALITY_PATH.to_owned(),
             registry: None,
             auth: None,
             scrape_timeout: None,
             max_concurrent_scrapes: None,
+            cardinality_page: None,
             limits: ConnectionLimits::default(),
             process_metrics: ProcessMetrics::Register,
         }
@@ -131,6 +135,13 @@ impl ExporterBuilder {
     /// The path of the metrics (default `/metrics`).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
+        self
+    }
+
+    /// The path of the cardinality page (default [`CARDINALITY_PATH`](crate::CARDINALITY_PATH),
+    /// `/-/cardinality`), served behind the same credentials as the metrics.
+    pub fn cardinality_path(mut self, path: impl Into<String>) -> Self {
+        self.cardinality_path = path.into();
         self
     }
 
@@ -156,6 +167,12 @@ impl ExporterBuilder {
     /// See [`MetricsEndpoint::max_concurrent_scrapes`].
     pub fn max_concurrent_scrapes(mut self, limit: usize) -> Self {
         self.max_concurrent_scrapes = Some(limit);
+        self
+    }
+
+    /// See [`MetricsEndpoint::cardinality_page`].
+    pub fn cardinality_page(mut self, values: usize, families: usize) -> Self {
+        self.cardinality_page = Some((values, families));
         self
     }
 
@@ -196,8 +213,13 @@ impl ExporterBuilder {
     /// # Errors
     /// [`ExporterError::Address`], [`ExporterError::Bind`] or [`ExporterError::Path`].
     pub fn build(self) -> Result<Exporter, ExporterError> {
-        if !self.path.starts_with('/') || [HEALTHY_PATH, CARDINALITY_PATH].contains(&&*self.path) {
-            return Err(ExporterError::Path(self.path));
+        for (path, taken) in [
+            (&self.path, [HEALTHY_PATH, &self.cardinality_path]),
+            (&self.cardinality_path, [HEALTHY_PATH, &self.path]),
+        ] {
+            if !path.starts_with('/') || taken.contains(&path.as_str()) {
+                return Err(ExporterError::Path(path.clone()));
+            }
         }
         let addr = self
             .bind
@@ -237,10 +259,16 @@ impl ExporterBuilder {
         if let Some(limit) = self.max_concurrent_scrapes {
             endpoint = endpoint.max_concurrent_scrapes(limit);
         }
+        if let Some((values, families)) = self.cardinality_page {
+            endpoint = endpoint.cardinality_page(values, families);
+        }
         Ok(Exporter {
             listener,
             local_addr,
-            path: self.path,
+            paths: Paths {
+                metrics: self.path,
+                cardinality: self.cardinality_path,
+            },
             endpoint,
             limits: self.limits,
         })
@@ -269,7 +297,7 @@ const HEALTHY_PATH: &str = "/-/healthy";
 pub struct Exporter {
     listener: StdListener,
     local_addr: SocketAddr,
-    path: String,
+    paths: Paths,
     endpoint: MetricsEndpoint,
     limits: ConnectionLimits,
 }
@@ -298,11 +326,11 @@ impl Exporter {
     /// that connection's problem; a failing `accept` (out of file descriptors) is retried.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         let listener = tokio::net::TcpListener::from_std(self.listener)?;
-        let path: std::sync::Arc<str> = self.path.into();
+        let paths = std::sync::Arc::new(self.paths);
         let endpoint = self.endpoint;
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-            let (endpoint, path) = (endpoint.clone(), path.clone());
-            async move { Ok::<_, Infallible>(route(&endpoint, &path, request).await) }
+            let (endpoint, paths) = (endpoint.clone(), paths.clone());
+            async move { Ok::<_, Infallible>(route(&endpoint, &paths, request).await) }
         });
         connections::serve(listener, self.limits, service, shutdown).await
     }
@@ -335,15 +363,23 @@ impl Exporter {
     }
 }
 
+/// Where the exporter serves the metrics and the cardinality page.
+#[derive(Debug)]
+struct Paths {
+    metrics: String,
+    cardinality: String,
+}
+
 async fn route(
     endpoint: &MetricsEndpoint,
-    path: &str,
+    paths: &Paths,
     request: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
     let requested = request.uri().path();
+    let path = &paths.metrics;
     if requested == path {
         endpoint.respond(request).await
-    } else if requested == CARDINALITY_PATH {
+    } else if requested == paths.cardinality {
         endpoint.respond_cardinality(request).await
     } else if requested == HEALTHY_PATH {
         Answer::text(200, "OK").into()

@@ -110,6 +110,9 @@ impl<L: 'static, M: Metric> Source for FamilyInner<L, M> {
     fn limit(&self) -> usize {
         self.spec.limit
     }
+    fn labelled(&self) -> bool {
+        !self.spec.label_names.is_empty()
+    }
     fn cardinality(&self, top: usize) -> Option<FamilyCardinality> {
         (!self.spec.label_names.is_empty()).then(|| self.report(top))
     }
