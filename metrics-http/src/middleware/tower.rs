@@ -13,7 +13,8 @@ use crate::middleware::HttpMetrics;
 ///
 /// With axum, add it with `Router::layer` so that it runs after routing and sees the
 /// `MatchedPath`; requests that match no route (the fallback) are labelled
-/// `route="unmatched"`.
+/// `route="unmatched"`. Add it last, after every `route` and `merge`: `Router::layer` wraps
+/// only what the router holds when it is called.
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
