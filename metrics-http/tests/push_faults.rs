@@ -97,6 +97,13 @@ fn gateway_down_is_a_transport_error_within_the_bound() {
         .push_blocking(&registry())
         .unwrap_err();
     assert!(matches!(error, PushError::Transport(_)), "{error}");
+    // It names where it tried, and why it failed.
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("http://{port}/metrics/job/batch")),
+        "{message}"
+    );
+    assert!(message.contains("onnection refused"), "{message}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 

@@ -324,11 +324,19 @@ impl Transport {
         *request.headers_mut() = self.headers.clone();
         let response = match client.request(request).await {
             Ok(response) => response,
-            // A certificate that does not check out will not check out on the next try.
-            Err(error) if is_certificate_error(&error) => {
-                return Attempt::Fail(PushError::Transport(Box::new(error)))
+            Err(error) => {
+                // A certificate that does not check out will not check out on the next try.
+                let permanent = is_certificate_error(&error);
+                let error = PushError::Transport(Box::new(Unreachable {
+                    url: url.to_owned(),
+                    source: error,
+                }));
+                return if permanent {
+                    Attempt::Fail(error)
+                } else {
+                    Attempt::Retry(error)
+                };
             }
-            Err(error) => return Attempt::Retry(PushError::Transport(Box::new(error))),
         };
         let status = response.status();
         if status.is_success() {
@@ -347,6 +355,26 @@ impl Transport {
         } else {
             Attempt::Fail(error)
         }
+    }
+}
+
+/// A request that got no answer, naming where it went (the URL holds no credentials: they
+/// were taken out when the client was built).
+#[derive(Debug)]
+struct Unreachable {
+    url: String,
+    source: hyper_util::client::legacy::Error,
+}
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.url, self.source)
+    }
+}
+
+impl std::error::Error for Unreachable {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.source()
     }
 }
 
