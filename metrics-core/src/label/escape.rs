@@ -66,12 +66,13 @@ pub(crate) fn push_pairs(block: &mut String, openings: &[String], values: &str, 
     }
 }
 
-/// The stored values of a block (see [`push_value`]), unescaped: what a report shows.
-pub(crate) fn stored_values(values: &str) -> Vec<String> {
+/// The stored values of a block (see [`push_value`]), each still escaped, without its
+/// closing quote.
+pub(crate) fn stored_values(values: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = values;
     while let Some(end) = closing_quote(rest.as_bytes(), false) {
-        out.push(unescape(&rest[..end]));
+        out.push(&rest[..end]);
         rest = &rest[end + 1..];
     }
     out

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 
 use crate::label::{pair_openings, push_pairs, stored_values};
 use crate::metric::family::{FamilyInner, OVERFLOW_VALUE};
+use crate::metric::sparse::ranked;
 use crate::metric::Metric;
-use crate::model::{FamilyCardinality, FamilyDesc, LabelCardinality, Scratch, Sink, Source};
+use crate::model::{FamilyCardinality, FamilyDesc, Scratch, Sink, Source};
 
 impl<L, M: Metric> FamilyInner<L, M> {
     /// Writes every live series into `sink` (and drops those idle past the expiry).
@@ -58,7 +59,7 @@ impl<L, M: Metric> FamilyInner<L, M> {
         let labels = if self.dense.is_empty() {
             self.sparse.label_cardinality(names, top)
         } else {
-            let mut counts: Vec<HashMap<String, u64>> = vec![HashMap::new(); names.len()];
+            let mut counts: Vec<HashMap<&str, u64>> = vec![HashMap::new(); names.len()];
             for (slot, values) in self.dense.iter().zip(self.dense_values.iter()) {
                 if let (Some((_, true)), Some(values)) = (slot.made(), values.get()) {
                     for (label, value) in stored_values(values).into_iter().enumerate() {
@@ -71,17 +72,7 @@ impl<L, M: Metric> FamilyInner<L, M> {
             names
                 .iter()
                 .zip(counts)
-                .map(|(name, counts)| {
-                    let distinct = counts.len();
-                    let mut values: Vec<(String, u64)> = counts.into_iter().collect();
-                    values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                    values.truncate(top);
-                    LabelCardinality {
-                        name: name.to_string(),
-                        distinct,
-                        top: values,
-                    }
-                })
+                .map(|(name, counts)| ranked(name, counts.into_iter().collect(), top))
                 .collect()
         };
         FamilyCardinality {

@@ -23,6 +23,7 @@ mod expiry;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod stats;
+pub(crate) use stats::ranked;
 mod table;
 
 use std::time::{Duration, Instant};

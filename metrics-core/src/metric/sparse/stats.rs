@@ -1,7 +1,7 @@
 //! What a hashed family's label values are, for a cardinality report: per label, how many
 //! distinct values its live series carry and which carry the most. Read from the series'
-//! value ids under the writer's lock (no user code runs; lookups go on), the text of a value
-//! read only for the ones reported.
+//! value ids under the writer's lock (no user code runs; lookups go on), each value's
+//! stored text borrowed, and unescaped (copied) only for the ones reported.
 
 use std::collections::HashMap;
 
@@ -30,24 +30,36 @@ impl<M: crate::metric::Metric> Sparse<M> {
             .iter()
             .zip(counts)
             .map(|(name, counts)| {
-                let mut ranked: Vec<(u32, u64)> = counts.into_iter().collect();
-                ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                let distinct = ranked.len();
-                let mut values: Vec<(String, u64)> = ranked
-                    .into_iter()
-                    .take(top)
-                    .map(|(id, n)| {
-                        let stored = self.values.text(id);
-                        (unescape(stored.strip_suffix('"').unwrap_or(stored)), n)
-                    })
-                    .collect();
-                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                LabelCardinality {
-                    name: name.to_string(),
-                    distinct,
-                    top: values,
-                }
+                let stored = counts.into_iter().map(|(id, n)| {
+                    let text = self.values.text(id);
+                    (text.strip_suffix('"').unwrap_or(text), n)
+                });
+                ranked(name, stored.collect(), top)
             })
             .collect()
+    }
+}
+
+/// One label's report from each distinct value (as a family stores it: escaped, without its
+/// closing quote) with its series count: the `top` values carried by the most series, then
+/// by value, unescaped for showing; only those are unescaped. Hashed and dense families
+/// both rank this way.
+pub(crate) fn ranked(name: &str, mut counts: Vec<(&str, u64)>, top: usize) -> LabelCardinality {
+    let distinct = counts.len();
+    let order = |a: &(&str, u64), b: &(&str, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0));
+    if top == 0 {
+        counts.clear();
+    } else if counts.len() > top {
+        counts.select_nth_unstable_by(top - 1, order);
+        counts.truncate(top);
+    }
+    counts.sort_unstable_by(order);
+    LabelCardinality {
+        name: name.to_owned(),
+        distinct,
+        top: counts
+            .into_iter()
+            .map(|(value, n)| (unescape(value), n))
+            .collect(),
     }
 }
