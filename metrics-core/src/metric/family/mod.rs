@@ -422,9 +422,7 @@ impl<L, M: Metric> FamilyInner<L, M> {
     fn refuse(&self) -> Result<&M, LabelError> {
         self.refused.fetch_add(1, Ordering::Relaxed);
         match self.spec.overflow {
-            Overflow::Collapse => Ok(self
-                .overflow_series
-                .get_or_init(|| M::in_family(&self.config, SeriesHeader::detached()))),
+            Overflow::Collapse => Ok(self.overflow()),
             Overflow::Reject => Err(LabelError::Overflow {
                 family: self.spec.name.to_string(),
                 limit: self.spec.limit,
@@ -468,11 +466,16 @@ impl<L, M: Metric> FamilyInner<L, M> {
     #[cold]
     fn fallback(&self) -> &M {
         match self.spec.overflow {
-            Overflow::Collapse => self
-                .overflow_series
-                .get_or_init(|| M::in_family(&self.config, SeriesHeader::detached())),
+            Overflow::Collapse => self.overflow(),
             Overflow::Reject => self.detached(),
         }
+    }
+
+    /// The series refused label sets share under [`Overflow::Collapse`], made on first use.
+    #[cold]
+    fn overflow(&self) -> &M {
+        self.overflow_series
+            .get_or_init(|| M::in_family(&self.config, SeriesHeader::detached()))
     }
 
     /// A label set the table does not have (or did not have when the caller looked): made

@@ -119,6 +119,15 @@ pub(crate) fn for_each_series(
     }
 }
 
+/// When `exemplar` was recorded, Unix milliseconds; `write_ms` (the write's own timestamp)
+/// if it has no time of its own: receivers need one.
+pub(crate) fn exemplar_ms(exemplar: &Exemplar, write_ms: i64) -> i64 {
+    match millis(exemplar.timestamp()) {
+        0 => write_ms,
+        at => at,
+    }
+}
+
 /// Unix seconds as whole milliseconds, rounded down as the write's own timestamp is (so a
 /// start is never after the sample it starts; 0 stays 0: unknown).
 pub(crate) fn millis(seconds: f64) -> i64 {

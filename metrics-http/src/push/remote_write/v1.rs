@@ -15,7 +15,7 @@
 
 use metrics_core::{Exemplar, FamilyDesc, MetricFamilies};
 
-use crate::push::remote_write::series::{for_each_series, millis, Point, Points};
+use crate::push::remote_write::series::{exemplar_ms, for_each_series, Point, Points};
 use crate::push::remote_write::shared::{histogram, metric_type};
 use crate::push::remote_write::wire::{bytes_field, double_field, key, varint, VARINT};
 
@@ -66,12 +66,8 @@ fn exemplar_message(e: &Exemplar, timestamp_ms: i64) -> Vec<u8> {
         label(&mut out, 1, name, &value);
     }
     double_field(&mut out, 2, e.value());
-    let at = match millis(e.timestamp()) {
-        0 => timestamp_ms,
-        at => at,
-    };
     key(&mut out, 3, VARINT);
-    varint(&mut out, at as u64);
+    varint(&mut out, exemplar_ms(e, timestamp_ms) as u64);
     out
 }
 

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use metrics_core::{Exemplar, MetricFamilies};
 
-use crate::push::remote_write::series::{for_each_series, millis, Point, Points, Series};
+use crate::push::remote_write::series::{exemplar_ms, for_each_series, Point, Points, Series};
 use crate::push::remote_write::shared::{histogram, metric_type};
 use crate::push::remote_write::wire::{bytes_field, double_field, key, uint_field, varint, VARINT};
 
@@ -122,11 +122,7 @@ fn exemplar_message(symbols: &mut Symbols, e: &Exemplar, at: i64) -> Vec<u8> {
     }
     double_field(&mut out, 2, e.value());
     // The specification requires a timestamp: the write's when the exemplar has none.
-    let at = match millis(e.timestamp()) {
-        0 => at,
-        own => own,
-    };
     key(&mut out, 3, VARINT);
-    varint(&mut out, at as u64);
+    varint(&mut out, exemplar_ms(e, at) as u64);
     out
 }
