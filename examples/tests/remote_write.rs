@@ -15,12 +15,25 @@ use common::prometheus::{encode_query, get, Prometheus};
 use metrics_core::{Buckets, Counter, DynLabels, Family, NativeBuckets, Opts, Registry};
 use metrics_http::{PeriodicPush, RemoteWrite, RemoteWriteProtocol};
 
+/// Prometheus as a remote-write receiver, with `features` (`--enable-feature=...`) if any,
+/// and the URL to write to; `None` where the binary is missing outside CI.
+fn receiver(features: &str) -> Option<(Prometheus, String)> {
+    let binary = common::require("prometheus", "prometheus")?;
+    let mut args = vec!["--web.enable-remote-write-receiver".to_owned()];
+    if !features.is_empty() {
+        args.push(format!("--enable-feature={features}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let prometheus = Prometheus::start(binary, "", &args);
+    let url = format!("http://127.0.0.1:{}/api/v1/write", prometheus.port);
+    Some((prometheus, url))
+}
+
 #[test]
 fn prometheus_stores_exactly_what_was_written() {
-    let Some(binary) = common::require("prometheus", "prometheus") else {
+    let Some((prometheus, url)) = receiver("") else {
         return;
     };
-    let prometheus = Prometheus::start(binary, "", &["--web.enable-remote-write-receiver"]);
 
     let registry = Registry::new();
     let rows: Family<DynLabels, Counter> =
@@ -37,7 +50,7 @@ fn prometheus_stores_exactly_what_was_written() {
         steps.observe(v);
     }
 
-    let writer = RemoteWrite::builder(format!("http://127.0.0.1:{}/api/v1/write", prometheus.port))
+    let writer = RemoteWrite::builder(url)
         .tenant("team-a")
         .external_label("job", "etl")
         .external_label("instance", "host-1")
@@ -83,18 +96,9 @@ fn prometheus_stores_exactly_what_was_written() {
 
 #[test]
 fn native_histograms_exemplars_and_stale_markers_arrive() {
-    let Some(binary) = common::require("prometheus", "prometheus") else {
+    let Some((prometheus, url)) = receiver("native-histograms,exemplar-storage") else {
         return;
     };
-    let prometheus = Prometheus::start(
-        binary,
-        "",
-        &[
-            "--web.enable-remote-write-receiver",
-            "--enable-feature=native-histograms,exemplar-storage",
-        ],
-    );
-    let url = format!("http://127.0.0.1:{}/api/v1/write", prometheus.port);
 
     let registry = Registry::new();
     // Schema 0: buckets (2^(k-1), 2^k]. 5 in (0.5, 1], 3 in (2, 4], 2 in (8, 16].
@@ -163,18 +167,9 @@ fn native_histograms_exemplars_and_stale_markers_arrive() {
 
 #[test]
 fn the_example_job_writes_its_native_histogram_by_every_version() {
-    let Some(binary) = common::require("prometheus", "prometheus") else {
+    let Some((prometheus, url)) = receiver("native-histograms") else {
         return;
     };
-    let prometheus = Prometheus::start(
-        binary,
-        "",
-        &[
-            "--web.enable-remote-write-receiver",
-            "--enable-feature=native-histograms",
-        ],
-    );
-    let url = format!("http://127.0.0.1:{}/api/v1/write", prometheus.port);
     let run = |version: &str| {
         let output = Command::new(common::batch_job_binary())
             .args(["--remote-write", &url, "--records", "20"])

@@ -6,57 +6,12 @@ mod common;
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{read_request, Seen};
+use common::{fake, read_request, Reply};
 use metrics_core::Registry;
 use metrics_http::{Auth, BatchJob, PushError, PushFormat, Pushgateway, Retry};
-
-/// What the fake does with the n-th request: answer with a status and body, or say nothing.
-#[derive(Debug, Clone, Copy)]
-enum Reply {
-    Status(u16, &'static str),
-    Silence,
-}
-
-/// Serves `script` (the last reply repeats) and records every request.
-fn fake(script: Vec<Reply>) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let n = {
-                let Some(request) = read_request(&stream) else {
-                    continue;
-                };
-                let mut log = log.lock().unwrap();
-                log.push(request);
-                log.len() - 1
-            };
-            match script[n.min(script.len() - 1)] {
-                Reply::Status(code, body) => {
-                    let mut stream = &stream;
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 {code} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                }
-                Reply::Silence => {
-                    std::thread::spawn(move || {
-                        std::thread::sleep(Duration::from_secs(30));
-                        drop(stream);
-                    });
-                }
-            }
-        }
-    });
-    (addr, seen)
-}
 
 fn quick_retry() -> Retry {
     Retry {

@@ -5,12 +5,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex};
+use std::net::SocketAddr;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use common::{read_request, Seen};
+use common::{fake, Reply, Seen};
 use metrics_core::{Buckets, Counter, DynLabels, Family, Histogram, NativeBuckets, Opts, Registry};
 use metrics_http::{Auth, PeriodicPush, PushError, RemoteWrite, RemoteWriteProtocol, Retry};
 use prost::Message;
@@ -19,35 +18,6 @@ use prost::Message;
 const WRITTEN: &str = "X-Prometheus-Remote-Write-Samples-Written: 7\r\n\
                        X-Prometheus-Remote-Write-Histograms-Written: 1\r\n\
                        X-Prometheus-Remote-Write-Exemplars-Written: 2\r\n";
-
-/// Answers the n-th request with `script[n]` (status, extra header lines; the last
-/// repeats) and records every request.
-fn fake(script: Vec<(u16, &'static str)>) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let Some(request) = read_request(&stream) else {
-                continue;
-            };
-            let n = {
-                let mut log = log.lock().unwrap();
-                log.push(request);
-                log.len() - 1
-            };
-            let (code, headers) = script[n.min(script.len() - 1)];
-            let mut stream = &stream;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {code} X\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-    });
-    (addr, seen)
-}
 
 fn writer(addr: SocketAddr, protocol: RemoteWriteProtocol) -> RemoteWrite {
     RemoteWrite::builder(format!("http://{addr}/api/v1/write"))
@@ -121,7 +91,7 @@ fn buckets(spans: &[proto::BucketSpan], deltas: &[i64]) -> BTreeMap<i32, u64> {
 
 #[test]
 fn v2_request_decodes_against_the_published_message() {
-    let (addr, seen) = fake(vec![(204, WRITTEN)]);
+    let (addr, seen) = fake(vec![Reply::Headers(204, WRITTEN)]);
     let writer = writer(addr, RemoteWriteProtocol::V2);
     let before = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -261,7 +231,7 @@ fn v2_request_decodes_against_the_published_message() {
 
 #[test]
 fn v1_request_carries_histograms_exemplars_and_metadata() {
-    let (addr, seen) = fake(vec![(204, "")]);
+    let (addr, seen) = fake(vec![Reply::Headers(204, "")]);
     let written = writer(addr, RemoteWriteProtocol::V1)
         .write_blocking(&registry())
         .unwrap();
@@ -330,7 +300,7 @@ fn versions(seen: &Mutex<Vec<Seen>>) -> Vec<String> {
 
 #[test]
 fn auto_falls_back_to_v1_on_415_and_remembers() {
-    let (addr, seen) = fake(vec![(415, ""), (204, "")]);
+    let (addr, seen) = fake(vec![Reply::Headers(415, ""), Reply::Headers(204, "")]);
     let writer = writer(addr, RemoteWriteProtocol::Auto);
     assert_eq!(writer.protocol(), RemoteWriteProtocol::Auto);
     let written = writer.write_blocking(&registry()).unwrap();
@@ -349,7 +319,7 @@ fn auto_falls_back_to_v1_on_415_and_remembers() {
 #[test]
 fn auto_falls_back_on_a_2xx_without_the_written_headers() {
     // A 1.0 receiver that ignores the content type reads a 2.0 body as an empty request.
-    let (addr, seen) = fake(vec![(204, "")]);
+    let (addr, seen) = fake(vec![Reply::Headers(204, "")]);
     let writer = writer(addr, RemoteWriteProtocol::Auto);
     assert_eq!(
         writer.write_blocking(&registry()).unwrap().protocol,
@@ -361,7 +331,7 @@ fn auto_falls_back_on_a_2xx_without_the_written_headers() {
 
 #[test]
 fn auto_stays_on_v2_when_the_receiver_confirms_it() {
-    let (addr, seen) = fake(vec![(204, WRITTEN)]);
+    let (addr, seen) = fake(vec![Reply::Headers(204, WRITTEN)]);
     let writer = writer(addr, RemoteWriteProtocol::Auto);
     writer.write_blocking(&registry()).unwrap();
     assert_eq!(writer.protocol(), RemoteWriteProtocol::V2);
@@ -371,7 +341,7 @@ fn auto_stays_on_v2_when_the_receiver_confirms_it() {
 
 #[test]
 fn v2_chosen_against_a_v1_receiver_is_an_error_not_a_silent_loss() {
-    let (addr, seen) = fake(vec![(204, "")]);
+    let (addr, seen) = fake(vec![Reply::Headers(204, "")]);
     let writer = writer(addr, RemoteWriteProtocol::V2);
     let error = writer.write_blocking(&registry()).unwrap_err();
     assert!(matches!(error, PushError::NotWritten { .. }), "{error}");
@@ -381,7 +351,7 @@ fn v2_chosen_against_a_v1_receiver_is_an_error_not_a_silent_loss() {
 
 #[test]
 fn a_400_is_not_a_reason_to_fall_back() {
-    let (addr, seen) = fake(vec![(400, "")]);
+    let (addr, seen) = fake(vec![Reply::Headers(400, "")]);
     let writer = writer(addr, RemoteWriteProtocol::Auto);
     let error = writer.write_blocking(&registry()).unwrap_err();
     assert!(
@@ -412,7 +382,7 @@ fn stale_request(seen: &Seen) -> Vec<(String, u64, i64)> {
 
 #[test]
 fn a_periodic_remote_write_ends_its_series_with_stale_markers() {
-    let (addr, seen) = fake(vec![(204, "")]);
+    let (addr, seen) = fake(vec![Reply::Headers(204, "")]);
     let registry = registry();
     let push = PeriodicPush::remote_write(
         writer(addr, RemoteWriteProtocol::V1),
@@ -450,7 +420,7 @@ fn a_periodic_remote_write_ends_its_series_with_stale_markers() {
 
 #[test]
 fn remote_write_sends_a_snappy_write_request_and_retries_like_push() {
-    let (addr, seen) = fake(vec![(503, ""), (204, "")]);
+    let (addr, seen) = fake(vec![Reply::Headers(503, ""), Reply::Headers(204, "")]);
     let registry = Registry::new();
     registry.counter("batch_rows_total", "Rows.").inc_by(42);
     registry
