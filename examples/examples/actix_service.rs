@@ -14,10 +14,8 @@ use actix_web::HttpServer;
 use metrics_core::Registry;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // With metrics_family_series and _limit, which examples/deploy alerts on.
-    let registry = Registry::builder()
-        .self_metrics(metrics_core::SelfMetrics::All)
-        .build()?;
+    // It exports metrics_family_series and _limit, which examples/deploy alerts on.
+    let registry = Registry::new();
     registry.register_collector(metrics_core::ProcessCollector::new());
     // Fail here, once, rather than in every worker.
     drop(examples::actix_app(&registry)?);

@@ -17,10 +17,8 @@ use metrics_http::{serve_router, ConnectionLimits};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // With metrics_family_series and _limit, which examples/deploy alerts on.
-    let registry = Registry::builder()
-        .self_metrics(metrics_core::SelfMetrics::All)
-        .build()?;
+    // It exports metrics_family_series and _limit, which examples/deploy alerts on.
+    let registry = Registry::new();
     registry.register_collector(metrics_core::ProcessCollector::new());
     let app = examples::axum_app(&registry)?;
 

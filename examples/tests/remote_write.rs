@@ -89,9 +89,11 @@ fn prometheus_stores_exactly_what_was_written() {
     let series = prometheus.query("count({job=\"etl\"})");
     assert_eq!(
         series[0].1,
-        2.0 + 1.0 + 5.0,
-        "two counters, a gauge, five histogram series"
+        2.0 + 1.0 + 5.0 + 2.0,
+        "two counters, a gauge, five histogram series, and the registry's own series and \
+         limit of the labelled family (on by default)"
     );
+    assert_eq!(one("metrics_family_series{family=\"etl_rows_total\"}"), 2.0);
 }
 
 #[test]

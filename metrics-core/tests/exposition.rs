@@ -6,6 +6,16 @@ use metrics_core::{
     LabelValue, Opts, Overflow, Registry, SelfMetrics,
 };
 
+/// A registry without the per-family self-metrics (on by default): these goldens are about
+/// the encoding. `namespace_and_const_labels` and `overflow_series_and_refusal_counter` show
+/// the self-metrics as a default registry writes them.
+fn registry() -> Registry {
+    Registry::builder()
+        .self_metrics(SelfMetrics::Overflow)
+        .build()
+        .unwrap()
+}
+
 fn text(registry: &Registry) -> String {
     let mut out = Vec::new();
     let content_type = registry.encode(Format::Text, &mut out);
@@ -37,7 +47,7 @@ impl LabelValue for Method {
 
 #[test]
 fn every_kind_of_family() {
-    let registry = Registry::new();
+    let registry = registry();
     let requests: Family<(Method, bool), Counter> = registry
         .family(Opts::new("http_requests_total", "HTTP requests.").labels(&["method", "cached"]));
     requests.get(&(Method::Post, false)).inc_by(3);
@@ -80,7 +90,7 @@ room_temperature_celsius 21.5
 
 #[test]
 fn escaping_non_ascii_and_special_values() {
-    let registry = Registry::new();
+    let registry = registry();
     let values: Family<DynLabels, Gauge> = registry.family(
         Opts::new(
             "sensor_value",
@@ -121,7 +131,7 @@ fn escaping_non_ascii_and_special_values() {
 
 #[test]
 fn order_is_stable_across_scrapes() {
-    let registry = Registry::new();
+    let registry = registry();
     let family: Family<DynLabels, Counter> =
         registry.family(Opts::new("items_total", "Items.").labels(&["id"]));
     for i in 0..500 {
@@ -141,7 +151,7 @@ fn order_is_stable_across_scrapes() {
 /// once.
 #[test]
 fn series_come_out_in_the_order_they_were_made() {
-    let registry = Registry::new();
+    let registry = registry();
     let family: Family<DynLabels, Counter> =
         registry.family(Opts::new("items_total", "Items.").labels(&["id"]));
     let ids = |text: &str| -> Vec<String> {
@@ -227,16 +237,19 @@ shop_checkout_seconds_count{env="prod",region="eu \"west\""} 1
 # HELP shop_orders_total Orders.
 # TYPE shop_orders_total counter
 shop_orders_total{env="prod",region="eu \"west\""} 1
+# HELP metrics_family_series Series held by each family (the overflow series not counted).
+# TYPE metrics_family_series gauge
+metrics_family_series{env="prod",region="eu \"west\"",family="shop_cart_items"} 1
+# HELP metrics_family_series_limit The most series each family holds before it refuses new label sets.
+# TYPE metrics_family_series_limit gauge
+metrics_family_series_limit{env="prod",region="eu \"west\"",family="shop_cart_items"} 10000
 "#
     );
 }
 
 #[test]
 fn overflow_series_and_refusal_counter() {
-    let registry = Registry::builder()
-        .self_metrics(SelfMetrics::All)
-        .build()
-        .unwrap();
+    let registry = Registry::new();
     let family: Family<DynLabels, Counter> = registry.family(
         Opts::new("logins_total", "Logins.")
             .labels(&["user", "result"])
@@ -274,7 +287,7 @@ metrics_family_series_limit{family="logins_total"} 2
 
 #[test]
 fn reject_policy_refuses_with_a_typed_error() {
-    let registry = Registry::new();
+    let registry = registry();
     let family: Family<DynLabels, Counter> = registry.family(
         Opts::new("uploads_total", "Uploads.")
             .labels(&["tenant"])
@@ -304,7 +317,7 @@ fn reject_policy_refuses_with_a_typed_error() {
 
 #[test]
 fn remove_clear_and_wrong_arity() {
-    let registry = Registry::new();
+    let registry = registry();
     let family: Family<DynLabels, Gauge> =
         registry.family(Opts::new("queue_depth", "Depth.").labels(&["queue"]));
     family.with_label_values(&["a"]).set(1.0);
@@ -339,7 +352,7 @@ fn remove_clear_and_wrong_arity() {
 
 #[test]
 fn expired_series_are_dropped_at_scrape() {
-    let registry = Registry::new();
+    let registry = registry();
     let family: Family<DynLabels, Counter> = registry.family(
         Opts::new("sessions_total", "Sessions.")
             .labels(&["user"])
@@ -409,7 +422,7 @@ pool_waits_total{app="api"} 12
 
 #[test]
 fn exposition_passes_our_own_linter() {
-    let registry = Registry::new();
+    let registry = registry();
     registry.register_collector(metrics_core::ProcessCollector::new());
     let family: Family<DynLabels, Histogram> = registry
         .family(Opts::new("http_server_request_duration_seconds", "Latency.").labels(&["route"]));
@@ -423,7 +436,7 @@ fn exposition_passes_our_own_linter() {
 
 #[test]
 fn dense_families_hold_their_limit_too() {
-    let registry = Registry::new();
+    let registry = registry();
     let family: Family<(Method, bool), Counter> = registry.family(
         Opts::new("dense_total", "Dense.")
             .labels(&["method", "flag"])
@@ -450,7 +463,7 @@ fn dense_families_hold_their_limit_too() {
 #[test]
 fn native_histograms_fall_back_to_classic_buckets_in_text() {
     use metrics_core::NativeBuckets;
-    let registry = Registry::new();
+    let registry = registry();
     let native = NativeBuckets::with_schema(0).unwrap();
     let both = registry.histogram(
         "both_seconds",

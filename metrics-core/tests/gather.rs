@@ -77,7 +77,7 @@ fn every_kind_arrives_as_data() {
     let mut families = MetricFamilies::new();
     registry.gather(&mut families);
     let names: Vec<_> = families.iter().map(|f| f.desc().name).collect();
-    // The order `encode` writes: families by name.
+    // The order `encode` writes: families by name, then the registry's own (on by default).
     assert_eq!(
         names,
         [
@@ -86,7 +86,9 @@ fn every_kind_arrives_as_data() {
             "native_seconds",
             "queue_depth",
             "request_duration_seconds",
-            "server_phase"
+            "server_phase",
+            "metrics_family_series",
+            "metrics_family_series_limit",
         ]
     );
     let family = |name: &str| families.iter().find(|f| f.desc().name == name).unwrap();
@@ -148,6 +150,19 @@ fn every_kind_arrives_as_data() {
     assert_eq!(
         labels(&info),
         pairs(&[("service", "api"), ("version", "1.2.3")])
+    );
+
+    // Labelled families only: a plain metric is one series for good.
+    let held: Vec<_> = family("metrics_family_series")
+        .series()
+        .map(|s| (labels(&s), s.value()))
+        .collect();
+    assert_eq!(
+        held,
+        [(
+            pairs(&[("service", "api"), ("family", "http_requests_total")]),
+            Value::Gauge(2.0)
+        )]
     );
 
     let states: Vec<_> = family("server_phase").series().map(|s| s.value()).collect();

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use metrics_core::{
     Buckets, Counter, DynLabels, ExemplarError, Family, Format, Histogram, LabelValue, Opts,
-    Registry, StateSet, MAX_EXEMPLAR_CHARS,
+    Registry, SelfMetrics, StateSet, MAX_EXEMPLAR_CHARS,
 };
 
 fn now() -> f64 {
@@ -75,8 +75,10 @@ impl LabelValue for Phase {
 #[test]
 fn every_kind_with_exemplars_created_and_units() {
     let since = now();
+    // The self-metrics (on by default) have goldens in `exposition.rs`.
     let registry = Registry::builder()
         .const_label("service", "api")
+        .self_metrics(SelfMetrics::Overflow)
         .build()
         .unwrap();
     let requests: Family<DynLabels, Counter> = registry.family(

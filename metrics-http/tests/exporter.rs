@@ -490,7 +490,8 @@ async fn two_thousand_scrapes_from_sixteen_clients_while_metrics_change() {
     // so a CI machine that stalls for seconds must not turn into a 503 here.
     let exporter = start(&registry, |b| b.scrape_timeout(Duration::from_secs(60)));
     let addr = exporter.local_addr();
-    let samples_per_body = 10_000 + 1_000 * (Buckets::default().bounds().len() + 1 + 2);
+    // The series, and per labelled family its series count and limit (on by default).
+    let samples_per_body = 10_000 + 1_000 * (Buckets::default().bounds().len() + 1 + 2) + 2 * 2;
 
     let done = Arc::new(AtomicBool::new(false));
     let barrier = Arc::new(Barrier::new(2));

@@ -665,6 +665,9 @@ mod schema_tests {
                 ("jobs_total".into(), Some(0)),
                 ("latency_seconds".into(), Some(4)),
                 ("temperature_celsius".into(), Some(1)),
+                // The registry's own, on by default: gauges, after the families.
+                ("metrics_family_series".into(), Some(1)),
+                ("metrics_family_series_limit".into(), Some(1)),
             ]
         );
         let jobs = &families[2].metric[0].counter.as_ref().unwrap();

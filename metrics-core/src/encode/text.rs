@@ -106,7 +106,11 @@ mod tests {
         /// Any label value and help text come back intact through encoding and parsing.
         #[test]
         fn label_values_and_help_round_trip(value in any::<String>(), help in any::<String>()) {
-            let registry = Registry::builder().lint_level(LintLevel::Allow).build().unwrap();
+            let registry = Registry::builder()
+                .lint_level(LintLevel::Allow)
+                .self_metrics(crate::SelfMetrics::Overflow)
+                .build()
+                .unwrap();
             let family: Family<DynLabels, Gauge> = registry
                 .family(Opts::new("round_trip", help.clone()).labels(&["value", "other"]));
             family.with_label_values(&[&value, "x"]).set(1.5);

@@ -98,14 +98,14 @@ impl Opts {
 /// Whether the registry exports metrics about itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SelfMetrics {
-    /// Only `metrics_series_overflow_total`, for families that refused a label set. The
-    /// default.
-    #[default]
+    /// Only `metrics_series_overflow_total`, for families that refused a label set: the
+    /// opt-out, for a registry whose exposition must hold only the service's own metrics.
     Overflow,
-    /// Also `metrics_family_series{family}` and `metrics_family_series_limit{family}`: every
-    /// family's series and its limit, read at the scrape (nothing on the update path), so
+    /// The default: also `metrics_family_series{family}` and
+    /// `metrics_family_series_limit{family}`: every family's series and its limit, read at the scrape (nothing on the update path), so
     /// that an alert can fire on `metrics_family_series / metrics_family_series_limit > 0.8`
     /// before a family overflows. Families with labels only: a plain metric is one series
     /// for good.
+    #[default]
     All,
 }

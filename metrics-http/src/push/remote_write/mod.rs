@@ -386,8 +386,11 @@ mod tests {
 
     #[test]
     fn bytes_of_a_small_request() {
-        use metrics_core::{DynLabels, Family, Gauge, Opts};
-        let registry = Registry::new();
+        use metrics_core::{DynLabels, Family, Gauge, Opts, SelfMetrics};
+        let registry = Registry::builder()
+            .self_metrics(SelfMetrics::Overflow)
+            .build()
+            .unwrap();
         let a: Family<DynLabels, Gauge> = registry.family(Opts::new("a", "A.").labels(&["job"]));
         a.with_label_values(&["mine"]).set(1.0);
         let mut families = MetricFamilies::new();
