@@ -36,6 +36,9 @@
 //!   histograms, exemplars and metadata included.
 //! - Feature `tls`: both push clients also take `https://` URLs (rustls, Mozilla's roots
 //!   and any given with `root_certificates_pem`).
+//! - Feature `server-tls`: the exporter ([`ExporterBuilder::tls`]) and routers
+//!   (`serve_router_tls`) serve https from a PEM certificate and key ([`ServerTls`]),
+//!   reloaded when the files change, with client certificates required or optional.
 //!
 //! The crate re-exports `metrics_core`, so that a service can depend on this crate alone.
 
@@ -50,6 +53,8 @@ mod push;
 pub use auth::Auth;
 #[cfg(feature = "axum")]
 pub use exporter::axum::serve_router;
+#[cfg(all(feature = "axum", feature = "server-tls"))]
+pub use exporter::axum::serve_router_tls;
 #[cfg(feature = "server")]
 pub use exporter::cardinality::CARDINALITY_PATH;
 #[cfg(feature = "server")]
@@ -62,6 +67,8 @@ pub use exporter::endpoint::{
 pub use exporter::server::{
     Exporter, ExporterBuilder, ExporterError, ExporterHandle, ProcessMetrics,
 };
+#[cfg(feature = "server-tls")]
+pub use exporter::tls::{ClientAuth, ServerTls, ServerTlsBuilder, TlsError};
 pub use metrics_core;
 #[cfg(feature = "actix")]
 pub use middleware::actix::{ActixMeteredBody, ActixRequestMetrics, ActixRequestMetricsService};

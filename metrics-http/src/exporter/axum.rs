@@ -8,7 +8,7 @@ use axum::Router;
 use hyper_util::service::TowerToHyperService;
 
 use crate::exporter::cardinality::CARDINALITY_PATH;
-use crate::exporter::connections::{self, ConnectionLimits};
+use crate::exporter::connections::{self, ConnectionLimits, Handshake};
 use crate::exporter::endpoint::MetricsEndpoint;
 
 /// Serves an axum router on `listener` until `shutdown` completes, as `axum::serve` does,
@@ -43,7 +43,45 @@ pub async fn serve_router(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let service = TowerToHyperService::new(router);
-    connections::serve(listener, limits, service, shutdown).await
+    connections::serve(listener, limits, Handshake::default(), service, shutdown).await
+}
+
+/// [`serve_router`] over https: every connection starts with a TLS handshake with `tls`'s
+/// certificate (read again when its files change) and client-certificate policy. Call
+/// [`ServerTls::register_metrics`](crate::ServerTls::register_metrics) to export its counts.
+///
+/// ```no_run
+/// use axum::Router;
+/// use metrics_core::Registry;
+/// use metrics_http::{serve_router_tls, ConnectionLimits, MetricsEndpoint, ServerTls};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = Registry::new();
+/// let tls = ServerTls::from_pem_files("tls.crt", "tls.key").build()?;
+/// let _ = tls.register_metrics(&registry);
+/// let app: Router = MetricsEndpoint::new(registry).router("/metrics");
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:8443").await?;
+/// serve_router_tls(listener, app, ConnectionLimits::default(), tls, async {
+///     let _ = tokio::signal::ctrl_c().await;
+/// })
+/// .await?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// As [`serve_router`]: none yet.
+#[cfg(feature = "server-tls")]
+pub async fn serve_router_tls(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    tls: crate::ServerTls,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let service = TowerToHyperService::new(router);
+    let handshake = Handshake { tls: Some(tls) };
+    connections::serve(listener, limits, handshake, service, shutdown).await
 }
 
 impl MetricsEndpoint {

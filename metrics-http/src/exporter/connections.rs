@@ -113,11 +113,19 @@ impl Open {
     }
 }
 
+/// How connections start: in the clear, or with a TLS handshake.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Handshake {
+    #[cfg(feature = "server-tls")]
+    pub(crate) tls: Option<crate::exporter::tls::ServerTls>,
+}
+
 /// Serves connections from `listener` with `service` until `shutdown` completes, then lets
 /// the requests in progress finish (for up to five seconds).
 pub(crate) async fn serve<S, B>(
     listener: TcpListener,
     limits: ConnectionLimits,
+    handshake: Handshake,
     service: S,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()>
@@ -153,23 +161,24 @@ where
             inner: service.clone(),
             tracked: Arc::clone(&tracked),
         };
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.idle_timeout)
-            .max_buf_size(limits.max_buffer.max(8192))
-            .serve_connection(
-                TokioIo::new(WriteDeadline::new(
-                    stream,
-                    limits.write_timeout,
-                    Arc::clone(&tracked),
-                )),
-                counted,
-            );
-        let connection = graceful.watch(connection);
+        let stream = WriteDeadline::new(stream, limits.write_timeout, Arc::clone(&tracked));
+        let watcher = graceful.watcher();
+        let handshake = handshake.clone();
         let open = Arc::clone(&open);
         tokio::spawn(async move {
+            let connection = async move {
+                #[cfg(feature = "server-tls")]
+                if let Some(tls) = &handshake.tls {
+                    if let Some(stream) = tls.accept(stream).await {
+                        let _ = watcher.watch(http1(stream, &limits, counted)).await;
+                    }
+                    return;
+                }
+                let _ = handshake;
+                let _ = watcher.watch(http1(stream, &limits, counted)).await;
+            };
             tokio::select! {
-                _ = connection => {}
+                () = connection => {}
                 () = tracked.close.notified() => {}
             }
             open.lock()
@@ -184,6 +193,25 @@ where
         () = tokio::time::sleep(DRAIN_TIMEOUT) => {}
     }
     Ok(())
+}
+
+/// An HTTP/1 connection over `stream`, within `limits`.
+fn http1<I, S, B>(
+    stream: I,
+    limits: &ConnectionLimits,
+    service: S,
+) -> hyper::server::conn::http1::Connection<TokioIo<I>, S>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming, ResBody = B>,
+    B: Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.idle_timeout)
+        .max_buf_size(limits.max_buffer.max(8192))
+        .serve_connection(TokioIo::new(stream), service)
 }
 
 /// A service that counts its requests in progress on the connection's [`Tracked`].
@@ -279,6 +307,13 @@ impl WriteDeadline {
                 ready
             }
         }
+    }
+}
+
+#[cfg(feature = "server-tls")]
+impl crate::exporter::tls::Plain for WriteDeadline {
+    fn tcp(&self) -> &TcpStream {
+        &self.stream
     }
 }
 

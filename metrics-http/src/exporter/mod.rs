@@ -9,3 +9,5 @@ pub(crate) mod cardinality;
 pub(crate) mod connections;
 pub(crate) mod endpoint;
 pub(crate) mod server;
+#[cfg(feature = "server-tls")]
+pub(crate) mod tls;

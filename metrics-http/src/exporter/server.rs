@@ -18,7 +18,7 @@ use tokio::sync::oneshot;
 
 use crate::auth::Auth;
 use crate::exporter::cardinality::CARDINALITY_PATH;
-use crate::exporter::connections::{self, ConnectionLimits};
+use crate::exporter::connections::{self, ConnectionLimits, Handshake};
 use crate::exporter::endpoint::{Answer, MetricsEndpoint};
 
 /// Whether the exporter registers the process collector (`process_cpu_seconds_total`,
@@ -106,6 +106,7 @@ pub struct ExporterBuilder {
     cardinality_page: Option<(usize, usize)>,
     limits: ConnectionLimits,
     process_metrics: ProcessMetrics,
+    handshake: Handshake,
 }
 
 impl Default for ExporterBuilder {
@@ -121,6 +122,7 @@ impl Default for ExporterBuilder {
             cardinality_page: None,
             limits: ConnectionLimits::default(),
             process_metrics: ProcessMetrics::Register,
+            handshake: Handshake::default(),
         }
     }
 }
@@ -201,6 +203,17 @@ impl ExporterBuilder {
         self
     }
 
+    /// Serves https with this certificate (and client-certificate policy) instead of plain
+    /// HTTP, and exports its reload and handshake counts in the registry (see
+    /// [`ServerTls::register_metrics`](crate::ServerTls::register_metrics); left out when
+    /// the registry has them already). `/-/healthy` is served over https too: point probes
+    /// at it with `scheme: HTTPS`.
+    #[cfg(feature = "server-tls")]
+    pub fn tls(mut self, tls: crate::ServerTls) -> Self {
+        self.handshake.tls = Some(tls);
+        self
+    }
+
     /// Whether to register the process collector (default [`ProcessMetrics::Register`]).
     pub fn process_metrics(mut self, which: ProcessMetrics) -> Self {
         self.process_metrics = which;
@@ -249,6 +262,11 @@ impl ExporterBuilder {
             // simply not added.
             let _ = registry.try_register_collector(ProcessCollector::new());
         }
+        #[cfg(feature = "server-tls")]
+        if let Some(tls) = &self.handshake.tls {
+            // Refused as a clash when another https server exports its counts here already.
+            let _ = tls.register_metrics(&registry);
+        }
         let mut endpoint = MetricsEndpoint::new(registry);
         if let Some(auth) = self.auth {
             endpoint = endpoint.auth(auth);
@@ -271,6 +289,7 @@ impl ExporterBuilder {
             },
             endpoint,
             limits: self.limits,
+            handshake: self.handshake,
         })
     }
 }
@@ -300,6 +319,7 @@ pub struct Exporter {
     paths: Paths,
     endpoint: MetricsEndpoint,
     limits: ConnectionLimits,
+    handshake: Handshake,
 }
 
 impl Exporter {
@@ -332,7 +352,7 @@ impl Exporter {
             let (endpoint, paths) = (endpoint.clone(), paths.clone());
             async move { Ok::<_, Infallible>(route(&endpoint, &paths, request).await) }
         });
-        connections::serve(listener, self.limits, service, shutdown).await
+        connections::serve(listener, self.limits, self.handshake, service, shutdown).await
     }
 
     /// Serves on a thread of its own (with a single-threaded tokio runtime) until the

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test crate uses its own part.
 
+pub(crate) mod pki;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
