@@ -11,9 +11,13 @@
 //! Served with `metrics_http::serve_router` rather than `axum::serve`, which keeps idle and
 //! slow connections for ever: at most 256 connections, the oldest idle one closed for a
 //! newcomer, 90 s to send a request, 30 s to read a response.
+//!
+//! Over https (`serve_router_tls`) when `METRICS_TLS_CERT` and `METRICS_TLS_KEY` name PEM
+//! files (reloaded when they change), requiring client certificates from the CA in
+//! `METRICS_TLS_CLIENT_CA` if set: what `examples/deploy/tls/` runs.
 
 use metrics_core::Registry;
-use metrics_http::{serve_router, ConnectionLimits};
+use metrics_http::{serve_router, serve_router_tls, ConnectionLimits};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,13 +27,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = examples::axum_app(&registry)?;
 
     let listener = tokio::net::TcpListener::bind(examples::listen_addr()).await?;
-    println!(
-        "serving on http://{}/ (metrics at /metrics)",
-        listener.local_addr()?
-    );
-    serve_router(listener, app, ConnectionLimits::default(), async {
+    let addr = listener.local_addr()?;
+    let stop = async {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    };
+    let limits = ConnectionLimits::default();
+    match examples::tls_from_env()? {
+        Some(tls) => {
+            // Its reload and handshake counts, beside the shop's metrics.
+            tls.register_metrics(&registry)?;
+            println!("serving on https://{addr}/ (metrics at /metrics)");
+            serve_router_tls(listener, app, limits, tls, stop).await?;
+        }
+        None => {
+            println!("serving on http://{addr}/ (metrics at /metrics)");
+            serve_router(listener, app, limits, stop).await?;
+        }
+    }
     Ok(())
 }

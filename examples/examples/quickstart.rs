@@ -4,6 +4,9 @@
 //! cargo run -p examples --example quickstart
 //! curl -s localhost:9090/metrics
 //! ```
+//!
+//! Over https: set `METRICS_TLS_CERT` and `METRICS_TLS_KEY` to PEM files (reloaded when they
+//! change), and `METRICS_TLS_CLIENT_CA` to require client certificates from that CA.
 
 use std::thread;
 use std::time::Duration;
@@ -47,13 +50,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let metrics = WorkerMetrics::register(&registry)?;
 
     // The exporter serves `/metrics` (and `/-/healthy`) on its own thread, with the process
-    // metrics registered beside ours.
-    let exporter = Exporter::builder()
+    // metrics registered beside ours; over https when the environment names a certificate.
+    let mut exporter = Exporter::builder()
         .bind(examples::listen_addr())
-        .registry(registry)
-        .build()?;
+        .registry(registry);
+    let mut scheme = "http";
+    if let Some(tls) = examples::tls_from_env()? {
+        exporter = exporter.tls(tls);
+        scheme = "https";
+    }
+    let exporter = exporter.build()?;
     println!(
-        "serving metrics on http://{}/metrics",
+        "serving metrics on {scheme}://{}/metrics",
         exporter.local_addr()
     );
     let _running = exporter.start()?;

@@ -24,7 +24,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use metrics_core::{RegisterError, Registry};
-use metrics_http::{ActixRequestMetrics, HttpMetrics, MetricsEndpoint, RequestMetricsLayer};
+use metrics_http::{
+    ActixRequestMetrics, ClientAuth, HttpMetrics, MetricsEndpoint, RequestMetricsLayer, ServerTls,
+};
 
 use crate::shop::{Shop, ShopMetrics};
 
@@ -32,6 +34,33 @@ use crate::shop::{Shop, ShopMetrics};
 /// usual `prometheus.io/port` annotation points at).
 pub fn listen_addr() -> String {
     std::env::var("METRICS_ADDR").unwrap_or_else(|_| "0.0.0.0:9090".to_owned())
+}
+
+/// https settings from the environment, for the examples that serve `/metrics` on a port of
+/// their own: `METRICS_TLS_CERT` and `METRICS_TLS_KEY` name the PEM certificate chain and key
+/// (read again when they change, as a mounted Secret does on rotation), and
+/// `METRICS_TLS_CLIENT_CA`, if set, the CA whose client certificates are then required.
+/// `None` when neither certificate nor key is set.
+///
+/// # Errors
+/// When only one of the certificate and the key is set, or they do not load (a
+/// [`metrics_http::TlsError`]).
+pub fn tls_from_env() -> Result<Option<ServerTls>, Box<dyn std::error::Error>> {
+    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+    let (cert, key) = match (var("METRICS_TLS_CERT"), var("METRICS_TLS_KEY")) {
+        (None, None) => return Ok(None),
+        (Some(cert), Some(key)) => (cert, key),
+        _ => {
+            return Err(
+                "METRICS_TLS_CERT and METRICS_TLS_KEY are set together or not at all".into(),
+            )
+        }
+    };
+    let mut tls = ServerTls::from_pem_files(cert, key);
+    if let Some(ca) = var("METRICS_TLS_CLIENT_CA") {
+        tls = tls.client_ca_file(ca, ClientAuth::Required);
+    }
+    Ok(Some(tls.build()?))
 }
 
 /// The shop as an axum app: `GET /`, `POST /api/orders?items=N`, `GET /users/{id}`,

@@ -217,6 +217,114 @@ fn the_deployment_carries_the_scrape_annotations() {
     }
 }
 
+/// The `kind` named `name` among `docs`.
+fn named<'a>(docs: &'a [Yaml], kind: &str, name: &str) -> &'a Yaml {
+    docs.iter()
+        .find(|d| d["kind"].as_str() == Some(kind) && d["metadata"]["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
+fn strings(list: &Yaml) -> Vec<&str> {
+    list.as_vec()
+        .map(|v| v.iter().filter_map(Yaml::as_str).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_tls_variant_mounts_what_cert_manager_writes_and_is_scraped_over_https() {
+    let certs = documents("tls/certificates.yaml");
+    let certificate = |name| named(&certs, "Certificate", name);
+    let secret = |name| certificate(name)["spec"]["secretName"].as_str().unwrap();
+    // Both leaves come from the CA issuer, which signs with the CA certificate's Secret.
+    let ca_issuer = named(&certs, "Issuer", "metrics-ca");
+    assert_eq!(
+        ca_issuer["spec"]["ca"]["secretName"].as_str(),
+        Some(secret("metrics-ca"))
+    );
+    assert_eq!(
+        certificate("metrics-ca")["spec"]["isCA"].as_bool(),
+        Some(true)
+    );
+    for (name, usage) in [
+        ("shop-metrics-tls", "server auth"),
+        ("prometheus-metrics-client", "client auth"),
+    ] {
+        let spec = &certificate(name)["spec"];
+        assert_eq!(
+            spec["issuerRef"]["name"].as_str(),
+            Some("metrics-ca"),
+            "{name}"
+        );
+        assert_eq!(strings(&spec["usages"]), [usage], "{name}");
+    }
+
+    let docs = documents("tls/deployment.yaml");
+    let template = &find(&docs, "Deployment")["spec"]["template"];
+    let pod = &template["spec"];
+    let container = &pod["containers"][0];
+    let env = |name: &str| {
+        container["env"]
+            .as_vec()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"].as_str() == Some(name))
+            .and_then(|e| e["value"].as_str())
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    // The files the service reads are the keys cert-manager writes, in the mounted Secret
+    // (a whole-directory mount: a subPath mount never sees a renewal).
+    let mount = &container["volumeMounts"][0];
+    assert!(mount["subPath"].is_badvalue(), "no subPath");
+    let volume = &pod["volumes"][0];
+    assert_eq!(volume["name"], mount["name"]);
+    assert_eq!(
+        volume["secret"]["secretName"].as_str(),
+        Some(secret("shop-metrics-tls"))
+    );
+    let dir = mount["mountPath"].as_str().unwrap();
+    assert_eq!(env("METRICS_TLS_CERT"), format!("{dir}/tls.crt"));
+    assert_eq!(env("METRICS_TLS_KEY"), format!("{dir}/tls.key"));
+    assert_eq!(env("METRICS_TLS_CLIENT_CA"), format!("{dir}/ca.crt"));
+    let port = &container["ports"][0];
+    assert!(env("METRICS_ADDR").ends_with(&format!(":{}", port["containerPort"].as_i64().unwrap())));
+    // Client certificates are required and the kubelet has none: TCP probes.
+    for probe in ["readinessProbe", "livenessProbe"] {
+        assert_eq!(
+            container[probe]["tcpSocket"]["port"], port["name"],
+            "{probe}"
+        );
+    }
+
+    let service = find(&docs, "Service");
+    assert_eq!(
+        &service["spec"]["selector"],
+        &template["metadata"]["labels"]
+    );
+    let monitors = documents("tls/servicemonitor.yaml");
+    let monitor = find(&monitors, "ServiceMonitor");
+    assert_eq!(
+        &monitor["spec"]["selector"]["matchLabels"],
+        &template["metadata"]["labels"]
+    );
+    let endpoint = &monitor["spec"]["endpoints"][0];
+    assert_eq!(endpoint["port"], service["spec"]["ports"][0]["name"]);
+    assert_eq!(endpoint["scheme"].as_str(), Some("https"));
+    let tls = &endpoint["tlsConfig"];
+    let client = secret("prometheus-metrics-client");
+    assert_eq!(tls["ca"]["secret"]["name"].as_str(), Some(client));
+    assert_eq!(tls["cert"]["secret"]["name"].as_str(), Some(client));
+    assert_eq!(tls["keySecret"]["name"].as_str(), Some(client));
+    assert_eq!(
+        (
+            tls["cert"]["secret"]["key"].as_str(),
+            tls["keySecret"]["key"].as_str()
+        ),
+        (Some("tls.crt"), Some("tls.key"))
+    );
+    let server_name = tls["serverName"].as_str().unwrap();
+    assert!(strings(&certificate("shop-metrics-tls")["spec"]["dnsNames"]).contains(&server_name));
+}
+
 fn rule_exprs() -> Vec<String> {
     let docs = documents("prometheusrule.yaml");
     let rule = find(&docs, "PrometheusRule");
