@@ -24,7 +24,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // It exports metrics_family_series and _limit, which examples/deploy alerts on.
     let registry = Registry::new();
     registry.register_collector(metrics_core::ProcessCollector::new());
-    let app = examples::axum_app(&registry)?;
+    // SHOP_FAULT_INJECTION=1 adds `/-/faults`, to make the shop fail or slow down on demand
+    // (see `examples::faults`); never where untrusted clients reach the port.
+    let app = if std::env::var_os("SHOP_FAULT_INJECTION").is_some_and(|v| v == "1") {
+        examples::axum_app_with_faults(&registry, examples::faults::Faults::default())?
+    } else {
+        examples::axum_app(&registry)?
+    };
 
     let listener = tokio::net::TcpListener::bind(examples::listen_addr()).await?;
     let addr = listener.local_addr()?;

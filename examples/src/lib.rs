@@ -6,8 +6,11 @@
 //!   the same port.
 //! - [`actix_app`]: the same shop on actix-web.
 //! - [`batch`]: the work of the `batch_job` example, which pushes its metrics.
+//! - [`faults`]: failures and delays injected into the axum shop on demand, to see its
+//!   alerts fire.
 
 pub mod batch;
+pub mod faults;
 pub mod shop;
 
 /// The README's examples, compiled and run as doctests here, where every crate they use is a
@@ -28,6 +31,7 @@ use metrics_http::{
     ActixRequestMetrics, ClientAuth, HttpMetrics, MetricsEndpoint, RequestMetricsLayer, ServerTls,
 };
 
+use crate::faults::Faults;
 use crate::shop::{Shop, ShopMetrics};
 
 /// The address the examples listen on: `METRICS_ADDR`, else `0.0.0.0:9090` (the port the
@@ -70,18 +74,42 @@ pub fn tls_from_env() -> Result<Option<ServerTls>, Box<dyn std::error::Error>> {
 /// # Errors
 /// When `registry` already holds one of the metric names with another shape.
 pub fn axum_app(registry: &Registry) -> Result<Router, RegisterError> {
+    shop_router(registry, None)
+}
+
+/// [`axum_app`] with `faults` applied to every shop route (inside the request-metrics
+/// layer, so they are recorded), and `/-/faults` to set them (see [`faults`]).
+///
+/// # Errors
+/// As [`axum_app`].
+pub fn axum_app_with_faults(registry: &Registry, faults: Faults) -> Result<Router, RegisterError> {
+    shop_router(registry, Some(faults))
+}
+
+fn shop_router(registry: &Registry, faults: Option<Faults>) -> Result<Router, RegisterError> {
     let shop = Shop::new(ShopMetrics::register(registry)?);
     let http = HttpMetrics::try_new(registry)?;
-    Ok(Router::new()
+    let mut app = Router::new()
         .route("/", get(|| async { "the shop\n" }))
         .route("/api/orders", post(axum_place_order))
         .route("/users/{id}", get(axum_user))
         .route("/api/report", get(axum_report))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
-        .with_state(shop)
-        // After the routes, so it runs after routing and sees `MatchedPath`.
+        .with_state(shop);
+    if let Some(faults) = &faults {
+        app = app.layer(axum::middleware::from_fn_with_state(
+            faults.clone(),
+            Faults::apply,
+        ));
+    }
+    // After the routes, so it runs after routing and sees `MatchedPath`.
+    app = app
         .layer(RequestMetricsLayer::new(http))
-        .merge(MetricsEndpoint::new(registry.clone()).router("/metrics")))
+        .merge(MetricsEndpoint::new(registry.clone()).router("/metrics"));
+    if let Some(faults) = &faults {
+        app = app.merge(faults.admin());
+    }
+    Ok(app)
 }
 
 async fn axum_place_order(

@@ -70,18 +70,19 @@ impl Daemon {
     }
 }
 
-/// Prometheus scraping every second.
+/// Prometheus scraping and evaluating rules every second.
 pub(crate) struct Prometheus {
     daemon: Daemon,
     pub(crate) port: u16,
 }
 
 impl Prometheus {
-    /// Starts `binary` with `scrape_configs` (YAML list items, may be empty) and `args`.
+    /// Starts `binary` with `scrape_configs` (YAML list items, may be empty; top-level keys
+    /// such as `rule_files:` may follow them) and `args`.
     pub(crate) fn start(binary: &str, scrape_configs: &str, args: &[&str]) -> Prometheus {
         let daemon = Daemon::start(binary, |port, dir| {
             let config = format!(
-                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n{scrape_configs}"
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n{scrape_configs}"
             );
             std::fs::write(dir.join("prometheus.yml"), config).unwrap();
             let mut all = vec![
