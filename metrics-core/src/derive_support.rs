@@ -6,7 +6,9 @@
 //! the same predicates as [`check_metric_name`](crate::check_metric_name) at runtime.
 
 pub use crate::model::MetricKind;
-pub use crate::{Buckets, LabelSet, LabelValue, NativeBuckets, Opts, RegisterError, Registry};
+pub use crate::{
+    Buckets, LabelSet, LabelValue, NativeBuckets, Opts, Overflow, RegisterError, Registry,
+};
 pub use core;
 
 use crate::metric::sealed::MetricOps;
@@ -20,6 +22,23 @@ pub const fn assert_metric_name(name: &str, kind: MetricKind) {
     }
 }
 
+/// Fails const evaluation if the group's `namespace` is not a valid start of a metric name.
+pub const fn assert_namespace(namespace: &str) {
+    if let Err(rule) = crate::naming::valid::metric_name(namespace) {
+        panic!("{}", rule.message());
+    }
+}
+
+/// [`assert_metric_name`] for a member of a group in `namespace` (`name` includes it), unless
+/// the namespace itself is invalid: [`assert_namespace`] reports that, once, at the namespace.
+pub const fn assert_member_name(namespace: &str, name: &str, kind: MetricKind) {
+    if namespace.is_empty() || crate::naming::valid::metric_name(namespace).is_ok() {
+        if let Err(rule) = check_metric_name(name, kind) {
+            panic!("{}", rule.message());
+        }
+    }
+}
+
 /// Fails const evaluation if `name` is not a label name usable on any family (histograms
 /// included, so `le` and `quantile` are refused).
 pub const fn assert_label_name(name: &str) {
@@ -28,10 +47,73 @@ pub const fn assert_label_name(name: &str) {
     }
 }
 
-/// Fails const evaluation if `unit` does not end `name`.
-pub const fn assert_unit(name: &str, unit: &str, kind: MetricKind) {
-    if let Err(rule) = check_unit(name, unit, kind) {
-        panic!("{}", rule.message());
+/// Fails const evaluation if `unit` does not end `name`, with `fix` (which the derive words
+/// for this name and unit) when that is why.
+pub const fn assert_unit(name: &str, unit: &str, kind: MetricKind, fix: &str) {
+    match check_unit(name, unit, kind) {
+        Ok(()) => {}
+        Err(crate::naming::Rule::UnitNotInName) => panic!("{}", fix),
+        Err(rule) => panic!("{}", rule.message()),
+    }
+}
+
+/// What the derive's compile-time checks know of a field's type.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// The metric kind.
+    pub kind: MetricKind,
+    /// A `Family` (else a plain metric, one series).
+    pub family: bool,
+    /// Its label set takes names at registration (`DynLabels`).
+    pub dynamic: bool,
+    /// How many names its label set declares itself (a `#[derive(LabelSet)]` struct).
+    pub named: usize,
+    /// How many values its label set has (a tuple's; 0 when dynamic).
+    pub arity: usize,
+}
+
+/// Fails const evaluation if `buckets = [...]` is set on a field that holds no histograms.
+pub const fn assert_buckets_fit(shape: Shape) {
+    if !matches!(shape.kind, MetricKind::Histogram) {
+        panic!("`buckets` fits only a `Histogram` or a `Family` of histograms: remove it from this field");
+    }
+}
+
+/// Fails const evaluation if `native = ...` is set on a field that holds no histograms.
+pub const fn assert_native_fits(shape: Shape) {
+    if !matches!(shape.kind, MetricKind::Histogram) {
+        panic!("`native` fits only a `Histogram` or a `Family` of histograms: remove it from this field");
+    }
+}
+
+/// Fails const evaluation if a family option (`series_limit`, `overflow`,
+/// `expire_after_secs`) is set on a plain metric.
+pub const fn assert_family_option(shape: Shape) {
+    if !shape.family {
+        panic!("`series_limit`, `overflow` and `expire_after_secs` fit only a `Family`: a plain metric is one series");
+    }
+}
+
+/// Fails const evaluation if `labels = [...]` with `given` names does not fit the field.
+pub const fn assert_labels(shape: Shape, given: usize) {
+    if !shape.family {
+        panic!("`labels` fits only a `Family`: a plain metric has no labels");
+    }
+    if shape.named > 0 {
+        panic!("this family's label set names its labels itself: remove `labels`");
+    }
+    if !shape.dynamic && given != shape.arity {
+        panic!("`labels` must name as many labels as the family's label tuple has values");
+    }
+}
+
+/// Fails const evaluation if the field needs `labels = [...]` and has none.
+pub const fn assert_labels_not_needed(shape: Shape) {
+    if shape.family && shape.dynamic {
+        panic!("a `Family<DynLabels, _>` field needs its label names: add `#[metric(labels = [\"...\"])]`");
+    }
+    if shape.family && shape.named == 0 && shape.arity > 0 {
+        panic!("a family keyed by a tuple needs its label names: add `#[metric(labels = [\"...\"])]`, one per value");
     }
 }
 
@@ -39,6 +121,8 @@ pub const fn assert_unit(name: &str, unit: &str, kind: MetricKind) {
 pub trait GroupMember: Sized {
     /// The family type, for the compile-time name check.
     const KIND: MetricKind;
+    /// The rest of what the compile-time checks need.
+    const SHAPE: Shape;
     /// Registers the field's family.
     fn register(
         registry: &Registry,
@@ -50,6 +134,13 @@ pub trait GroupMember: Sized {
 /// An unlabelled metric: a family of one series.
 impl<M: Metric> GroupMember for M {
     const KIND: MetricKind = <M as MetricOps>::KIND;
+    const SHAPE: Shape = Shape {
+        kind: Self::KIND,
+        family: false,
+        dynamic: false,
+        named: 0,
+        arity: 0,
+    };
     fn register(
         registry: &Registry,
         opts: Opts,
@@ -62,6 +153,13 @@ impl<M: Metric> GroupMember for M {
 
 impl<L: LabelSet + 'static, M: Metric> GroupMember for Family<L, M> {
     const KIND: MetricKind = <M as MetricOps>::KIND;
+    const SHAPE: Shape = Shape {
+        kind: Self::KIND,
+        family: true,
+        dynamic: L::DYNAMIC,
+        named: L::NAMES.len(),
+        arity: L::ARITY,
+    };
     fn register(
         registry: &Registry,
         opts: Opts,

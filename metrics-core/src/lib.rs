@@ -84,16 +84,109 @@ pub use metric::native::NativeBuckets;
 pub use metric::series::Series;
 pub use metric::state_set::StateSet;
 pub use metric::Metric;
-/// Derives [`LabelSet`] for a struct of label values: label names from field names
-/// (`#[label(name = "...")]` to override), checked at compile time.
+/// Derives [`LabelSet`] for a struct whose fields are label values: label names from the
+/// field names, checked against the naming rules when this compiles.
+///
+/// | key | where | what |
+/// |---|---|---|
+/// | `#[label(name = "...")]` | field | the label's name, instead of the field's |
+/// | `#[metrics(crate = path)]` | struct | where `metrics_core` is, when renamed |
+///
+/// A struct whose fields all have a finite [`LabelValue::CARDINALITY`] (derived enums)
+/// makes a dense family: an array, no hashing.
+///
+/// ```
+/// use metrics_core::{Counter, Family, LabelSet, LabelValue, Opts, Registry};
+///
+/// #[derive(Debug, Clone, Copy, LabelValue)]
+/// enum Method { Get, Post }
+///
+/// #[derive(Debug, Clone, LabelSet)]
+/// struct Request {
+///     method: Method,
+///     #[label(name = "route")]
+///     path: String,
+/// }
+///
+/// let registry = Registry::new();
+/// let requests: Family<Request, Counter> =
+///     registry.family(Opts::new("requests_total", "Requests."));
+/// requests.get(&Request { method: Method::Get, path: "/".into() }).inc();
+/// ```
 #[cfg(feature = "derive")]
 pub use metrics_macros::LabelSet;
-/// Derives [`LabelValue`] for an enum of unit variants (values in snake_case, or
-/// `#[label(rename = "...")]`) or a newtype over a label value.
+/// Derives [`LabelValue`] for an enum of unit variants (each variant a value, in snake_case)
+/// or a newtype over a label value.
+///
+/// | key | where | what |
+/// |---|---|---|
+/// | `#[label(rename = "...")]` | variant | the value, instead of the variant's name |
+/// | `#[metrics(crate = path)]` | enum or struct | where `metrics_core` is, when renamed |
+///
+/// ```
+/// use metrics_core::LabelValue;
+///
+/// #[derive(Debug, Clone, Copy, LabelValue)]
+/// enum Outcome {
+///     Success,
+///     #[label(rename = "error")]
+///     Failure,
+/// }
+///
+/// assert_eq!(Outcome::Failure.with_str(str::to_owned), "error");
+/// assert_eq!(Outcome::CARDINALITY, Some(2));
+/// ```
 #[cfg(feature = "derive")]
 pub use metrics_macros::LabelValue;
-/// Derives a `register(&Registry) -> Result<Self, RegisterError>` for a struct of metrics:
-/// names from fields, HELP from doc comments, naming rules checked at compile time.
+/// Derives `register(&Registry) -> Result<Self, RegisterError>` for a struct of metrics and
+/// families: each field's name is the metric's (after the namespace), its doc comment the
+/// HELP text, and every name, unit and label is checked against the naming rules when this
+/// compiles, with the error at the field or key that breaks one.
+///
+/// | key | where | what |
+/// |---|---|---|
+/// | `#[metrics(namespace = "...")]` | struct | prefix of every name (`shop` gives `shop_...`) |
+/// | `#[metrics(crate = path)]` | struct | where `metrics_core` is, when renamed |
+/// | `name = "..."` | field | the metric's name, instead of the field's |
+/// | `unit = "..."` | field | the unit (OpenMetrics `# UNIT`); the name must end with it |
+/// | `labels = ["...", ...]` | `Family` field | label names, for `DynLabels` and tuples (required there) |
+/// | `buckets = [...]` | histogram field | classic bucket bounds, strictly increasing |
+/// | `native = factor` | histogram field | native buckets, each at most `factor` wider than the last |
+/// | `series_limit = N` | `Family` field | the most series ([`Opts::series_limit`]) |
+/// | `overflow = "reject"` | `Family` field | refuse label sets past the limit (default `"collapse"`) |
+/// | `expire_after_secs = N` | `Family` field | drop series idle that long ([`Opts::expire_after`]) |
+///
+/// Field keys go in `#[metric(...)]`. A key on a field it does not fit (`buckets` on a
+/// counter, `labels` on a plain metric, `series_limit` on a plain metric), a `DynLabels`
+/// family without `labels`, and a label name given twice fail the build.
+///
+/// ```
+/// use metrics_core::{Counter, DynLabels, Family, Gauge, Histogram, MetricGroup, Registry};
+///
+/// #[derive(MetricGroup)]
+/// #[metrics(namespace = "shop")]
+/// struct ShopMetrics {
+///     /// Orders placed.
+///     orders_total: Counter,
+///     /// Carts open right now.
+///     carts_open: Gauge,
+///     /// Time to check out.
+///     #[metric(unit = "seconds", buckets = [0.1, 0.5, 1, 2.5], native = 1.1)]
+///     checkout_duration_seconds: Histogram,
+///     /// Searches, by what was searched: user input, so bounded and forgotten when idle.
+///     #[metric(labels = ["query"], series_limit = 500, overflow = "reject", expire_after_secs = 3600)]
+///     searches_total: Family<DynLabels, Counter>,
+/// }
+///
+/// let registry = Registry::new();
+/// let metrics = ShopMetrics::register(&registry)?;
+/// metrics.orders_total.inc();
+/// metrics.checkout_duration_seconds.observe(0.3);
+/// if let Ok(search) = metrics.searches_total.try_with_label_values(&["shoes"]) {
+///     search.inc();
+/// }
+/// # Ok::<(), metrics_core::RegisterError>(())
+/// ```
 #[cfg(feature = "derive")]
 pub use metrics_macros::MetricGroup;
 pub use model::{

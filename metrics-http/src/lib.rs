@@ -40,7 +40,28 @@
 //!   (`serve_router_tls`) serve https from a PEM certificate and key ([`ServerTls`]),
 //!   reloaded when the files change, with client certificates required or optional.
 //!
-//! The crate re-exports `metrics_core`, so that a service can depend on this crate alone.
+//! The crate re-exports `metrics_core`, so that a service can depend on this crate alone;
+//! with feature `derive` (on by default) the derives come along, pointed at the re-export
+//! with `#[metrics(crate = metrics_http::metrics_core)]`.
+#![cfg_attr(
+    feature = "derive",
+    doc = r#"
+```
+use metrics_http::metrics_core::{Counter, MetricGroup, Registry};
+
+#[derive(MetricGroup)]
+#[metrics(crate = metrics_http::metrics_core)]
+struct Jobs {
+    /// Jobs processed.
+    jobs_processed_total: Counter,
+}
+
+let jobs = Jobs::register(&Registry::new())?;
+jobs.jobs_processed_total.inc();
+# Ok::<(), metrics_http::metrics_core::RegisterError>(())
+```
+"#
+)]
 
 mod auth;
 #[cfg(feature = "server")]

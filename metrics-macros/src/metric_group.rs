@@ -1,19 +1,24 @@
 //! `#[derive(MetricGroup)]`: a struct of metrics and families registered together.
 
-use proc_macro2::TokenStream as Tokens;
+use proc_macro2::{Span, TokenStream as Tokens};
 use quote::quote;
+use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Error, Fields, LitStr};
 
 use crate::options::{item_options, spanned_at};
 
-/// Options of `#[metric(...)]` on a field.
+/// Options of `#[metric(...)]` on a field, with the span of each key given (for the
+/// compile-time checks that the key fits the field's type).
 #[derive(Default)]
 struct FieldOptions {
     name: Option<LitStr>,
     unit: Option<LitStr>,
-    labels: Option<Vec<LitStr>>,
-    buckets: Option<Vec<f64>>,
-    native: Option<f64>,
+    labels: Option<(Span, Vec<LitStr>)>,
+    buckets: Option<(Span, Vec<f64>)>,
+    native: Option<(Span, f64)>,
+    series_limit: Option<(Span, usize)>,
+    overflow: Option<(Span, bool)>,
+    expire_after_secs: Option<(Span, u64)>,
 }
 
 fn field_options(field: &syn::Field) -> syn::Result<FieldOptions> {
@@ -25,12 +30,23 @@ fn field_options(field: &syn::Field) -> syn::Result<FieldOptions> {
             } else if meta.path.is_ident("unit") {
                 options.unit = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("labels") {
+                let key = meta.path.span();
                 let value = meta.value()?;
                 let content;
                 syn::bracketed!(content in value);
                 let list = content.parse_terminated(|p| p.parse::<LitStr>(), syn::Token![,])?;
-                options.labels = Some(list.into_iter().collect());
+                let labels: Vec<LitStr> = list.into_iter().collect();
+                for (i, label) in labels.iter().enumerate() {
+                    if labels[..i].iter().any(|l| l.value() == label.value()) {
+                        return Err(Error::new(
+                            label.span(),
+                            format!("label name `{}` is used twice", label.value()),
+                        ));
+                    }
+                }
+                options.labels = Some((key, labels));
             } else if meta.path.is_ident("buckets") {
+                let key = meta.path.span();
                 let value = meta.value()?;
                 let content;
                 syn::bracketed!(content in value);
@@ -56,8 +72,9 @@ fn field_options(field: &syn::Field) -> syn::Result<FieldOptions> {
                     }
                     bounds.push(value);
                 }
-                options.buckets = Some(bounds);
+                options.buckets = Some((key, bounds));
             } else if meta.path.is_ident("native") {
+                let key = meta.path.span();
                 let lit: syn::Lit = meta.value()?.parse()?;
                 let factor = match &lit {
                     syn::Lit::Float(f) => f.base10_parse::<f64>()?,
@@ -75,17 +92,60 @@ fn field_options(field: &syn::Field) -> syn::Result<FieldOptions> {
                         "the native bucket factor must be above 1",
                     ));
                 }
-                options.native = Some(factor);
+                options.native = Some((key, factor));
+            } else if meta.path.is_ident("series_limit") {
+                let key = meta.path.span();
+                let limit: syn::LitInt = meta.value()?.parse()?;
+                let limit = limit.base10_parse::<usize>()?;
+                if limit == 0 {
+                    return Err(meta.error("a family's series limit is at least 1"));
+                }
+                options.series_limit = Some((key, limit));
+            } else if meta.path.is_ident("overflow") {
+                let key = meta.path.span();
+                let policy: LitStr = meta.value()?.parse()?;
+                let reject =
+                    match policy.value().as_str() {
+                        "collapse" => false,
+                        "reject" => true,
+                        _ => return Err(Error::new(
+                            policy.span(),
+                            "overflow is `\"collapse\"` (the default: new label sets share one \
+                             series) or `\"reject\"`",
+                        )),
+                    };
+                options.overflow = Some((key, reject));
+            } else if meta.path.is_ident("expire_after_secs") {
+                let key = meta.path.span();
+                let secs: syn::LitInt = meta.value()?.parse()?;
+                let secs = secs.base10_parse::<u64>()?;
+                if secs == 0 {
+                    return Err(meta.error("series expire after at least 1 second"));
+                }
+                options.expire_after_secs = Some((key, secs));
             } else {
                 return Err(meta.error(
-                    "unknown option: expected `name`, `unit`, `labels = [...]`, `buckets = [...]` \
-                     or `native = <bucket factor>`",
+                    "unknown option: expected `name`, `unit`, `labels = [...]`, `buckets = [...]`, \
+                     `native = <bucket factor>`, `series_limit = N`, `overflow = \"reject\"` or \
+                     `expire_after_secs = N`",
                 ));
             }
             Ok(())
         })?;
     }
     Ok(options)
+}
+
+/// What to say when `unit` does not end `name`: the name it should have.
+fn unit_fix(name: &str, unit: &str) -> String {
+    let (base, total) = match name.strip_suffix("_total") {
+        Some(base) => (base, "_total"),
+        None => (name, ""),
+    };
+    format!(
+        "the unit `{unit}` must end the metric's name: call it `{base}_{unit}{total}` (with \
+         `#[metric(name = \"...\")]` or by renaming the field)"
+    )
 }
 
 /// The doc comment of a field, as HELP text.
@@ -137,6 +197,17 @@ pub(crate) fn metric_group(input: &DeriveInput) -> syn::Result<Tokens> {
         .map(|ns| format!("{}_", ns.value()))
         .unwrap_or_default();
     let mut checks = Vec::new();
+    let namespace = options
+        .namespace
+        .as_ref()
+        .map(LitStr::value)
+        .unwrap_or_default();
+    if let Some(ns) = &options.namespace {
+        checks.push(spanned_at(
+            quote!(const _: () = #krate::derive_support::assert_namespace(#ns);),
+            ns.span(),
+        ));
+    }
     let mut inits = Vec::new();
     let mut errors: Vec<Error> = Vec::new();
     for field in fields {
@@ -167,7 +238,8 @@ pub(crate) fn metric_group(input: &DeriveInput) -> syn::Result<Tokens> {
             .map_or(ident.span(), LitStr::span);
         checks.push(spanned_at(
             quote! {
-                const _: () = #krate::derive_support::assert_metric_name(
+                const _: () = #krate::derive_support::assert_member_name(
+                    #namespace,
                     #metric_name,
                     <#ty as #krate::derive_support::GroupMember>::KIND,
                 );
@@ -177,35 +249,68 @@ pub(crate) fn metric_group(input: &DeriveInput) -> syn::Result<Tokens> {
         let mut opts = quote!(#krate::derive_support::Opts::new(#metric_name, #help));
         if let Some(unit) = &field_options.unit {
             let span = unit.span();
+            let fix = unit_fix(&metric_name, &unit.value());
             checks.push(spanned_at(
                 quote! {
                     const _: () = #krate::derive_support::assert_unit(
                         #metric_name,
                         #unit,
                         <#ty as #krate::derive_support::GroupMember>::KIND,
+                        #fix,
                     );
                 },
                 span,
             ));
             opts = quote!(#opts.unit(#unit));
         }
-        if let Some(labels) = &field_options.labels {
-            for label in labels {
-                let span = label.span();
-                checks.push(spanned_at(
-                    quote!(const _: () = #krate::derive_support::assert_label_name(#label);),
-                    span,
-                ));
+        let shape = quote!(<#ty as #krate::derive_support::GroupMember>::SHAPE);
+        let mut check = |assert: Tokens, span: Span| {
+            checks.push(spanned_at(
+                quote!(const _: () = #krate::derive_support::#assert;),
+                span,
+            ));
+        };
+        match &field_options.labels {
+            Some((key, labels)) => {
+                let given = labels.len();
+                check(quote!(assert_labels(#shape, #given)), *key);
+                for label in labels {
+                    check(quote!(assert_label_name(#label)), label.span());
+                }
+                opts = quote!(#opts.labels(&[#(#labels),*]));
             }
-            opts = quote!(#opts.labels(&[#(#labels),*]));
+            None => check(quote!(assert_labels_not_needed(#shape)), ident.span()),
         }
-        let classic = field_options.buckets.as_ref().map(|bounds| {
+        if let Some((key, _)) = &field_options.buckets {
+            check(quote!(assert_buckets_fit(#shape)), *key);
+        }
+        if let Some((key, _)) = &field_options.native {
+            check(quote!(assert_native_fits(#shape)), *key);
+        }
+        if let Some((key, limit)) = &field_options.series_limit {
+            check(quote!(assert_family_option(#shape)), *key);
+            opts = quote!(#opts.series_limit(#limit));
+        }
+        if let Some((key, reject)) = &field_options.overflow {
+            check(quote!(assert_family_option(#shape)), *key);
+            let policy = if *reject {
+                quote!(Reject)
+            } else {
+                quote!(Collapse)
+            };
+            opts = quote!(#opts.overflow(#krate::derive_support::Overflow::#policy));
+        }
+        if let Some((key, secs)) = &field_options.expire_after_secs {
+            check(quote!(assert_family_option(#shape)), *key);
+            opts = quote!(#opts.expire_after(::core::time::Duration::from_secs(#secs)));
+        }
+        let classic = field_options.buckets.as_ref().map(|(_, bounds)| {
             quote! {
                 // Checked finite and increasing by the derive.
                 #krate::derive_support::Buckets::new([#(#bounds),*]).unwrap_or_default()
             }
         });
-        let buckets = match (classic, field_options.native) {
+        let buckets = match (classic, field_options.native.map(|(_, factor)| factor)) {
             (Some(classic), None) => quote!(::core::option::Option::Some(#classic)),
             (classic, Some(factor)) => {
                 let classic = classic.unwrap_or_else(

@@ -124,7 +124,7 @@ impl Rule {
             Rule::MissingHelp => "the family has no help text",
             Rule::Malformed => "the line is not valid text exposition",
             Rule::UnitNotInName => {
-                "a family's unit must end its name: `_seconds` (or `_seconds_total`) for seconds"
+                "a family's unit must end its name: `..._<unit>` (a counter: `..._<unit>_total`)"
             }
             Rule::InfoWithoutSuffix => "an info family's name must end in `_info`",
             Rule::DuplicateFamily => {

@@ -38,6 +38,12 @@ struct ShopMetrics {
     /// Item sizes, native buckets only.
     #[metric(unit = "bytes", labels = ["method"], native = 2)]
     item_size_bytes: Family<(Method,), Histogram>,
+    /// Searches by query: bounded, refusing what does not fit, forgotten when idle.
+    #[metric(labels = ["query"], series_limit = 2, overflow = "reject", expire_after_secs = 600)]
+    searches_total: Family<DynLabels, Counter>,
+    /// Logins by user, collapsing past the limit.
+    #[metric(labels = ["user"], series_limit = 1, overflow = "collapse")]
+    logins_total: Family<DynLabels, Counter>,
 }
 
 fn main() {
@@ -59,6 +65,17 @@ fn main() {
     assert!(sizes.buckets().bounds().is_empty());
     assert_eq!(sizes.native_snapshot().unwrap().positive, vec![(10, 1)]);
 
+    // The family options apply: two series, then refusals (counted), or one and the overflow
+    // series.
+    for query in ["a", "b", "c"] {
+        let _ = m.searches_total.try_with_label_values(&[query]).map(|c| c.inc());
+    }
+    assert_eq!(m.searches_total.len(), 2);
+    assert!(m.searches_total.try_with_label_values(&["d"]).is_err());
+    for user in ["ann", "bob", "cy"] {
+        m.logins_total.with_label_values(&[user]).inc();
+    }
+
     let again = ShopMetrics::register(&registry).unwrap();
     again.orders_total.inc();
     assert_eq!(m.orders_total.get(), 2.0, "registering again returns the same handles");
@@ -74,6 +91,9 @@ fn main() {
         "shop_requests_total{method=\"post\"} 1\n",
         "shop_payments_total{provider=\"card\",result=\"ok\"} 1\n",
         "shop_method_latency_seconds_bucket{method=\"get\",le=\"0.5\"} 1\n",
+        "shop_logins_total{user=\"ann\"} 1\n",
+        "shop_logins_total{user=\"__overflow__\"} 2\n",
+        "metrics_series_overflow_total{family=\"shop_searches_total\"} 2\n",
     ] {
         assert!(text.contains(expected), "{expected}\n{text}");
     }

@@ -1,0 +1,10 @@
+use metrics_core::{Counter, DynLabels, Family, MetricGroup};
+
+#[derive(MetricGroup)]
+struct Group {
+    /// Requests served, by route.
+    #[metric(labels = ["route"], overflow = "drop")]
+    requests_total: Family<DynLabels, Counter>,
+}
+
+fn main() {}
