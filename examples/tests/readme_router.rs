@@ -1,23 +1,18 @@
 //! The README's axum router, as written there: every request is counted, those that match
-//! no route too (`route="unmatched"`), and `/metrics` is served.
+//! no route too (`route="unmatched"`), and `/metrics` is served; the endpoint's own paths
+//! are not counted.
 
 mod common;
 
 use axum::{routing::post, Router};
 use common::*;
 use metrics_core::Registry;
-use metrics_http::{HttpMetrics, MetricsEndpoint, RequestMetricsLayer};
+use metrics_http::{HttpMetrics, MetricsEndpoint};
 
 /// The README's snippet, verbatim apart from the registry it is handed.
 fn readme_app(registry: &Registry) -> Router {
-    Router::new()
-        .route("/api/orders", post(|| async { "placed" }))
-        // `/metrics` and `/-/healthy` on the service's own port.
-        .merge(MetricsEndpoint::new(registry.clone()).router("/metrics"))
-        // RED metrics per route template: http_server_requests_total,
-        // http_server_request_duration_seconds, http_server_active_requests, ...
-        // Last, so that it sees every request: the routes above, and those matching none.
-        .layer(RequestMetricsLayer::new(HttpMetrics::new(registry)))
+    let app: Router = Router::new().route("/api/orders", post(|| async { "placed" }));
+    MetricsEndpoint::new(registry.clone()).instrument(app, "/metrics", HttpMetrics::new(registry))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,6 +23,13 @@ async fn unmatched_requests_are_counted() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     let client = client();
+    for path in ["/-/healthy", "/-/cardinality", "/metrics"] {
+        assert_eq!(
+            send(&client, hyper::Method::GET, addr, path).await.0,
+            200,
+            "{path}"
+        );
+    }
     assert_eq!(
         send(&client, hyper::Method::GET, addr, "/nope").await.0,
         404
@@ -53,4 +55,11 @@ async fn unmatched_requests_are_counted() {
     assert!(exposition.contains(
         "http_server_requests_total{method=\"POST\",route=\"/api/orders\",status=\"200\"} 1\n"
     ));
+    // Exactly those two series: the endpoint's paths were served, not counted.
+    assert_eq!(
+        request_counts(&exposition).len(),
+        2,
+        "{:?}",
+        request_counts(&exposition)
+    );
 }

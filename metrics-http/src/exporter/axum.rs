@@ -10,6 +10,7 @@ use hyper_util::service::TowerToHyperService;
 use crate::exporter::cardinality::CARDINALITY_PATH;
 use crate::exporter::connections::{self, ConnectionLimits, Handshake};
 use crate::exporter::endpoint::MetricsEndpoint;
+use crate::{HttpMetrics, RequestMetricsLayer};
 
 /// Serves an axum router on `listener` until `shutdown` completes, as `axum::serve` does,
 /// but within [`ConnectionLimits`]: `axum::serve` turns hyper's header-read timeout off and
@@ -85,6 +86,39 @@ pub async fn serve_router_tls(
 }
 
 impl MetricsEndpoint {
+    /// `router` with this endpoint mounted at `path` (and `/-/healthy` and the cardinality
+    /// page) and request metrics on every request, in the one order that counts them all:
+    /// the routes, the fallback and requests that match nothing (`route="unmatched"`). The
+    /// endpoint's own paths are not recorded. Call it last, on the finished router: a route
+    /// or layer added afterwards is not measured.
+    ///
+    /// ```
+    /// use axum::{routing::post, Router};
+    /// use metrics_core::Registry;
+    /// use metrics_http::{HttpMetrics, MetricsEndpoint};
+    ///
+    /// let registry = Registry::new();
+    /// let app: Router = Router::new().route("/api/orders", post(|| async { "placed" }));
+    /// let app = MetricsEndpoint::new(registry.clone())
+    ///     .instrument(app, "/metrics", HttpMetrics::new(&registry));
+    /// ```
+    ///
+    /// # Panics
+    /// As [`router`](Self::router), when `path` does not start with `/` or is one of the
+    /// router's routes.
+    #[track_caller]
+    pub fn instrument<S: Clone + Send + Sync + 'static>(
+        &self,
+        router: Router<S>,
+        path: &str,
+        metrics: HttpMetrics,
+    ) -> Router<S> {
+        let metrics = metrics.also_excluding(&[path, "/-/healthy", CARDINALITY_PATH]);
+        router
+            .merge(self.router(path))
+            .layer(RequestMetricsLayer::new(metrics))
+    }
+
     /// An axum router that serves this endpoint at `path`, answers `/-/healthy`, and serves
     /// the cardinality page at [`CARDINALITY_PATH`](crate::CARDINALITY_PATH) (behind the
     /// same credentials); merge it into the service's router so that `/metrics` shares the

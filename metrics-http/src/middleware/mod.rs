@@ -68,7 +68,7 @@ pub struct HttpMetrics {
     inner: Arc<Families>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Families {
     requests: Family<DynLabels, Counter>,
     duration: Family<DynLabels, Histogram>,
@@ -225,6 +225,20 @@ impl HttpMetrics {
     /// Whether requests for `path` go unrecorded.
     pub(crate) fn excludes(&self, path: &str) -> bool {
         self.inner.excluded.iter().any(|p| p == path)
+    }
+
+    /// The same families, also leaving `paths` unrecorded (for the endpoint's own paths).
+    #[cfg(feature = "axum")]
+    pub(crate) fn also_excluding(&self, paths: &[&str]) -> HttpMetrics {
+        let mut families = Families::clone(&self.inner);
+        for path in paths {
+            if !families.excluded.iter().any(|p| p == path) {
+                families.excluded.push((*path).to_owned());
+            }
+        }
+        HttpMetrics {
+            inner: Arc::new(families),
+        }
     }
 
     /// Starts the record of a request, unless its path is excluded.
