@@ -143,6 +143,14 @@ impl Histogram {
     }
 
     /// Records one observation.
+    ///
+    /// Any `f64` is recorded, as client_golang and client_python record it:
+    /// - a negative value lands in the buckets below zero (classic bounds at or above it,
+    ///   native negative buckets) and lowers `_sum`, so `rate(..._sum)` stops meaning
+    ///   anything (Prometheus' histograms assume non-negative observations for it);
+    /// - NaN is counted in `_count` and the `+Inf` bucket (in no native bucket) and makes
+    ///   `_sum` NaN until the histogram restarts (a process restart, or a native reset).
+    ///   Check values that may be NaN (a ratio of two measurements, say) before observing.
     #[inline]
     pub fn observe(&self, v: f64) {
         // Under loom there are no thread-owned cells (see `with_header`): no common path.
