@@ -277,6 +277,14 @@ pub enum LabelError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A label value of a new label set is [`OVERFLOW_VALUE`](crate::OVERFLOW_VALUE), which
+    /// only the overflow series carries (so that it cannot be mistaken for one).
+    ReservedValue {
+        /// The family.
+        family: String,
+        /// The label given the reserved value.
+        label: String,
+    },
 }
 
 impl fmt::Display for LabelError {
@@ -304,6 +312,12 @@ impl fmt::Display for LabelError {
                 f,
                 "family `{family}`: a value of label `{label}` is {len} bytes long, \
                  more than its limit of {limit}"
+            ),
+            LabelError::ReservedValue { family, label } => write!(
+                f,
+                "family `{family}`: label `{label}` cannot take the value `{}`, which marks \
+                 the overflow series",
+                crate::OVERFLOW_VALUE
             ),
         }
     }

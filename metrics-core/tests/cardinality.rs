@@ -235,6 +235,37 @@ fn long_label_values_are_refused_like_series_past_the_limit() {
     assert!(!text.contains(&long), "{text}");
 }
 
+#[test]
+fn the_overflow_value_is_no_users_label_value() {
+    let registry = Registry::new();
+    let logins: Family<DynLabels, Counter> =
+        registry.family(Opts::new("logins_total", "Logins.").labels(&["user", "result"]));
+    logins.with_label_values(&["ann", "ok"]).inc();
+    match logins.try_with_label_values(&["__overflow__", "ok"]) {
+        Err(metrics_core::LabelError::ReservedValue { family, label }) => {
+            assert_eq!((family.as_str(), label.as_str()), ("logins_total", "user"));
+        }
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("a user label set took the overflow value"),
+    }
+    // A plain lookup counts into the overflow series, as any refused label set does; the
+    // only series carrying the value is that one.
+    logins.with_label_values(&["bob", "__overflow__"]).inc_by(2);
+    assert_eq!(logins.len(), 1);
+    assert_eq!(logins.refused(), 2);
+    let mut out = Vec::new();
+    registry.encode(Format::Text, &mut out);
+    let text = String::from_utf8(out).unwrap();
+    let carrying: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("logins_total{") && l.contains("__overflow__"))
+        .collect();
+    assert_eq!(
+        carrying,
+        ["logins_total{user=\"__overflow__\",result=\"__overflow__\"} 2"]
+    );
+}
+
 mod report {
     use metrics_core::{Counter, DynLabels, Family, Gauge, LabelSet, LabelValue, Opts, Registry};
 

@@ -37,7 +37,10 @@ mod scrape;
 /// Label sets of at most this many combinations make dense families.
 const MAX_DENSE: usize = 1 << 16;
 
-/// The label value every label of the overflow series carries.
+/// The label value every label of the overflow series carries. No other series can carry
+/// it: a new label set with this value is refused
+/// ([`LabelError::ReservedValue`](crate::LabelError::ReservedValue); a plain lookup gets
+/// what a refused label set gets), so a series with it is always the overflow series.
 pub const OVERFLOW_VALUE: &str = "__overflow__";
 
 /// What a family does with a new label set once it holds its series limit.
@@ -461,6 +464,16 @@ impl<L, M: Metric> FamilyInner<L, M> {
         }
     }
 
+    /// A label set with the overflow series' value: counted as refused.
+    #[cold]
+    fn refuse_reserved(&self, label: usize) -> LabelError {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        LabelError::ReservedValue {
+            family: self.spec.name.to_string(),
+            label: self.spec.label_names[label].to_string(),
+        }
+    }
+
     /// What a plain lookup hands back for a refused label set: the overflow series or the
     /// detached metric, as the policy says.
     #[cold]
@@ -485,6 +498,9 @@ impl<L, M: Metric> FamilyInner<L, M> {
     fn insert<'a>(&'a self, values: &[&str], pin: Pin) -> Result<Series<'a, M>, LabelError> {
         if let Some(too_long) = values.iter().position(|v| v.len() > self.spec.value_limit) {
             return Err(self.refuse_too_long(too_long, values[too_long].len()));
+        }
+        if let Some(reserved) = values.iter().position(|v| *v == OVERFLOW_VALUE) {
+            return Err(self.refuse_reserved(reserved));
         }
         let hash = self.sparse.hash_values(values);
         let make = |header| M::in_family(&self.config, header);
