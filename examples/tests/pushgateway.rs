@@ -254,6 +254,41 @@ fn failing_job(gateway: &Gateway, registry: &Registry) -> Result<(), std::num::P
     unreachable!("the parse fails");
 }
 
+/// In async code the run ends on the caller's runtime (a current-thread one here, which a
+/// blocking push from inside it would stall).
+#[tokio::test(flavor = "current_thread")]
+async fn the_batch_job_ends_in_async_code() {
+    let Some(gateway) = require_gateway() else {
+        return;
+    };
+    let labels = [("job", "etl_async"), ("instance", "a")];
+    let registry = Registry::new();
+    let run = BatchJob::start(
+        gateway.client("etl_async", &[("instance", "a")]),
+        registry.clone(),
+    )
+    .unwrap();
+    registry.counter("etl_async_rows_total", "Rows.").inc_by(7);
+    run.finish_async(&Ok::<(), ()>(())).await.unwrap();
+    let group = gateway.group(&labels).unwrap();
+    assert_eq!(value(&group, "etl_async_rows_total"), Some(7.0));
+    assert!(value(&group, "etl_async_last_success_timestamp_seconds").is_some());
+    assert_eq!(
+        value(&group, "etl_async_last_failure_timestamp_seconds"),
+        None
+    );
+
+    let run = BatchJob::start(
+        gateway.client("etl_async", &[("instance", "a")]),
+        Registry::new(),
+    )
+    .unwrap();
+    run.finish_async(&Err::<(), _>("disk full")).await.unwrap();
+    let group = gateway.group(&labels).unwrap();
+    assert!(value(&group, "etl_async_last_failure_timestamp_seconds").is_some());
+    assert!(value(&group, "etl_async_last_success_timestamp_seconds").is_some());
+}
+
 #[test]
 fn the_batch_job_guard_pushes_on_success_on_error_and_on_panic() {
     let Some(gateway) = require_gateway() else {

@@ -43,11 +43,7 @@ fn negative_values_land_below_zero_and_lower_the_sum() {
 #[test]
 fn nan_is_counted_in_the_inf_bucket_and_makes_the_sum_nan() {
     let registry = registry();
-    let h: Histogram = registry.histogram(
-        "ratio_seconds",
-        "Ratio.",
-        Buckets::new([1.0]).unwrap(),
-    );
+    let h: Histogram = registry.histogram("ratio_seconds", "Ratio.", Buckets::new([1.0]).unwrap());
     h.observe(0.5);
     h.observe(f64::NAN);
     h.observe(0.25);
@@ -64,7 +60,11 @@ fn nan_is_counted_in_the_inf_bucket_and_makes_the_sum_nan() {
 
 #[test]
 fn native_buckets_take_negatives_and_count_nan_in_no_bucket() {
-    let h = Histogram::new(Buckets::new([]).unwrap().native(NativeBuckets::new(2.0).unwrap()));
+    let h = Histogram::new(
+        Buckets::new([])
+            .unwrap()
+            .native(NativeBuckets::new(2.0).unwrap()),
+    );
     h.observe(-3.0);
     h.observe(3.0);
     let before = h.native_snapshot().unwrap();
@@ -76,6 +76,9 @@ fn native_buckets_take_negatives_and_count_nan_in_no_bucket() {
     let after = h.native_snapshot().unwrap();
     assert_eq!(after.count, 3);
     assert!(after.sum.is_nan());
-    assert_eq!((after.negative, after.positive), (before.negative, before.positive));
+    assert_eq!(
+        (after.negative, after.positive),
+        (before.negative, before.positive)
+    );
     assert_eq!(after.zero_count, 0);
 }

@@ -25,6 +25,11 @@ use crate::push::PushError;
 /// return, `?`, a panic unwinding), it pushes as a failure; the push is bounded by the
 /// client's [`Retry::total`](crate::Retry::total), so the job's exit is never blocked longer.
 ///
+/// In async code, end it with [`success_async`](Self::success_async),
+/// [`failure_async`](Self::failure_async) or [`finish_async`](Self::finish_async), which
+/// push on the caller's runtime instead of blocking a thread on one of their own. (A run
+/// whose async push is cancelled midway is not pushed again.)
+///
 /// ```no_run
 /// use metrics_core::Registry;
 /// use metrics_http::{BatchJob, Pushgateway};
@@ -133,7 +138,49 @@ impl BatchJob {
         }
     }
 
+    /// [`success`](Self::success), pushing on the caller's runtime.
+    ///
+    /// # Errors
+    /// What [`Pushgateway::push_add`] returns.
+    pub async fn success_async(mut self) -> Result<(), PushError> {
+        self.done = true;
+        self.push_async(Outcome::Success).await
+    }
+
+    /// [`failure`](Self::failure), pushing on the caller's runtime.
+    ///
+    /// # Errors
+    /// What [`Pushgateway::push_add`] returns.
+    pub async fn failure_async(mut self) -> Result<(), PushError> {
+        self.done = true;
+        self.push_async(Outcome::Failure).await
+    }
+
+    /// [`finish`](Self::finish), pushing on the caller's runtime.
+    ///
+    /// # Errors
+    /// What [`Pushgateway::push_add`] returns.
+    pub async fn finish_async<T, E>(self, result: &Result<T, E>) -> Result<(), PushError> {
+        match result {
+            Ok(_) => self.success_async().await,
+            Err(_) => self.failure_async().await,
+        }
+    }
+
     fn push(&self, outcome: Outcome) -> Result<(), PushError> {
+        let run = self.outcome(outcome)?;
+        crate::push::transport::block_on(self.gateway.send(Method::POST, &[&self.registry, &run]))?
+    }
+
+    async fn push_async(&self, outcome: Outcome) -> Result<(), PushError> {
+        let run = self.outcome(outcome)?;
+        self.gateway
+            .send(Method::POST, &[&self.registry, &run])
+            .await
+    }
+
+    /// The run's own gauges: when it ended as `outcome`, and how long it took.
+    fn outcome(&self, outcome: Outcome) -> Result<Registry, PushError> {
         let run = Registry::new();
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -158,7 +205,7 @@ impl BatchJob {
         gauge(name, help)?.set(now);
         gauge(&self.names.duration, "How long the job's last run took.")?
             .set(self.started.elapsed().as_secs_f64());
-        crate::push::transport::block_on(self.gateway.send(Method::POST, &[&self.registry, &run]))?
+        Ok(run)
     }
 }
 
