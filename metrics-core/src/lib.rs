@@ -73,7 +73,7 @@ pub use encode::compress::Compression;
 pub use encode::negotiate::{negotiate, try_negotiate};
 pub use encode::Format;
 pub use error::{BucketsError, Conflict, ExemplarError, LabelError, RegisterError, ValueError};
-pub use label::{DynLabels, LabelSet, LabelValue};
+pub use label::{Allowlist, DynLabels, LabelSet, LabelValue};
 pub use metric::buckets::{Buckets, DEFAULT_BUCKETS};
 pub use metric::counter::Counter;
 pub use metric::exemplar::MAX_EXEMPLAR_CHARS;

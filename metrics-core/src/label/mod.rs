@@ -6,6 +6,7 @@
 //! the values it is given against it (`matching.rs`) without unescaping or building
 //! anything.
 
+mod allowlist;
 mod escape;
 mod hashing;
 mod matching;
@@ -20,5 +21,6 @@ pub(crate) use escape::{
 };
 pub(crate) use hashing::{ValueHashSeed, ValueHasher};
 pub(crate) use matching::{same_bytes, stored_is};
+pub use allowlist::Allowlist;
 pub use set::{DynLabels, LabelSet};
 pub use value::LabelValue;

@@ -72,7 +72,8 @@ pub(crate) struct FamilySpec {
 ///
 /// Registered through a [`Registry`](crate::Registry); cheap to clone (clones share the
 /// series). Lookups never return a lock guard: [`Series`] is a reference into the family, or
-/// an owned handle.
+/// an owned handle. Series are exported in the order they were made (a removed series'
+/// successor comes last); a dense family's in the order of its label values.
 ///
 /// ```
 /// use metrics_core::{Counter, DynLabels, Family, Opts, Registry};
