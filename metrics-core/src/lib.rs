@@ -31,7 +31,8 @@
 //! ```
 //!
 //! # Serving and pushing
-//! This crate declares, checks and encodes metrics; the `metrics-http` crate serves
+//! This crate declares, checks and encodes metrics; the
+//! [`metrics-http`](https://docs.rs/metrics-http) crate serves
 //! [`Registry::encode`] on `/metrics` (standalone, axum or actix, with the format chosen by
 //! [`negotiate`]), measures HTTP requests, and pushes to a Pushgateway or by remote write.
 //!
@@ -43,7 +44,9 @@
 //! # Features
 //! - `derive` (default): `#[derive(LabelValue, LabelSet, MetricGroup)]`, names checked at
 //!   compile time.
-//! - `gzip` (default): [`Compression::Gzip`] for response bodies.
+//! - `gzip` (default): `Compression::Gzip` for response bodies.
+//! - `log`: a warning through the `log` facade (which `tracing` reads too) the first time a
+//!   family holds [`NEAR_LIMIT`] of its series limit.
 //!
 //! # How it works
 //! Counters and histograms record into cells owned by the calling thread, with no lock and

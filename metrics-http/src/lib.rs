@@ -1,18 +1,6 @@
-//! HTTP for [`metrics_core`] registries: the `/metrics` endpoint and a standalone exporter,
-//! and request metrics for tower (axum) and actix-web services.
-//!
-//! - [`MetricsEndpoint`] (feature `server`, on by default) answers scrapes: content
-//!   negotiation, gzip, optional auth, a scrape timeout and a limit on concurrent scrapes. It
-//!   is a tower service (`axum::Router::route_service`, or [`MetricsEndpoint::router`] with
-//!   feature `axum`), and an actix-web resource with feature `actix`.
-//! - [`Exporter`] serves it on a port of its own, for programs without a web stack:
-//!   `serve` on your runtime until a shutdown future completes, or `start` on a thread. It
-//!   keeps a scraper's connection between scrapes and closes it after an idle timeout
-//!   ([`DEFAULT_IDLE_TIMEOUT`], 90 s).
-//! - [`HttpMetrics`] with [`RequestMetricsLayer`] (feature `tower`) or
-//!   [`ActixRequestMetrics`] (feature `actix`) records `http_server_requests_total`,
-//!   `http_server_request_duration_seconds`, `http_server_response_body_size_bytes` and
-//!   `http_server_active_requests`, labelled by method, route template and status.
+//! Serving, measuring and pushing [`metrics_core`] registries over HTTP: the `/metrics`
+//! endpoint (standalone, on axum or on actix-web), request metrics for services, and push
+//! clients for jobs that cannot be scraped.
 //!
 //! ```no_run
 //! use metrics_core::Registry;
@@ -21,24 +9,33 @@
 //! let registry = Registry::new();
 //! let jobs = registry.counter("jobs_processed_total", "Jobs processed.");
 //! let exporter = Exporter::builder().bind("0.0.0.0:9090").registry(registry).build()?;
-//! let _running = exporter.start()?;
+//! let _running = exporter.start()?; // `/metrics` and `/-/healthy` until dropped
 //! jobs.inc();
 //! # Ok::<(), metrics_http::ExporterError>(())
 //! ```
 //!
-//! - [`Pushgateway`] (feature `push`): `push`, `push_add` and `delete` of a group, async and
-//!   blocking, with timeouts, bounded retries and typed errors, as delimited protobuf (native
-//!   histograms included) or text ([`PushFormat`]); [`BatchJob`] pushes a job's metrics and
-//!   its outcome when it ends, however it ends; [`PeriodicPush`] for processes that cannot
-//!   be scraped.
-//! - [`RemoteWrite`] (feature `remote-write`): a registry snapshot straight into Prometheus
-//!   or a Mimir tenant, by remote write 2.0 or 1.0 ([`RemoteWriteProtocol`]), native
-//!   histograms, exemplars and metadata included.
-//! - Feature `tls`: both push clients also take `https://` URLs (rustls, Mozilla's roots
-//!   and any given with `root_certificates_pem`).
-//! - Feature `server-tls`: the exporter ([`ExporterBuilder::tls`]) and routers
-//!   (`serve_router_tls`) serve https from a PEM certificate and key ([`ServerTls`]),
-//!   reloaded when the files change, with client certificates required or optional.
+//! Metrics are declared, checked and encoded by [`metrics_core`], which this crate
+//! re-exports.
+//!
+//! # Features
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `server` | yes | `MetricsEndpoint` (content negotiation, gzip, auth, scrape timeout, concurrent-scrape limit, the cardinality page) and `Exporter`, a port of its own with connection limits |
+//! | `tower` | yes | `HttpMetrics` and `RequestMetricsLayer`: `http_server_requests_total`, `..._request_duration_seconds`, `..._response_body_size_bytes`, `..._active_requests` by method, route template and status |
+//! | `gzip` | yes | gzip answers when the scraper takes them |
+//! | `derive` | yes | the `metrics_core` derives, through the re-export |
+//! | `axum` | | `MetricsEndpoint::router` and `instrument` (the endpoint and request metrics on an axum router in one call), `serve_router` within `ConnectionLimits` |
+//! | `actix` | | `actix_resource`, `ActixRequestMetrics` for actix-web 4 |
+//! | `push` | | `Pushgateway` (push, push_add, delete; protobuf or text; retries), `BatchJob` (pushes a job's outcome however it ends), `PeriodicPush` |
+//! | `remote-write` | | `RemoteWrite`: straight into Prometheus or a Mimir tenant, remote write 2.0 or 1.0 |
+//! | `tls` | | `https://` for the push clients (rustls, Mozilla's roots and given ones) |
+//! | `server-tls` | | https for the exporter and `serve_router_tls`: `ServerTls`, files reloaded on change, client certificates |
+//! | `log` | | warnings through the `log` facade (a certificate that failed to reload, a family near its series limit) |
+//!
+//! The exporter keeps a scraper's connection between scrapes and closes it after an idle
+//! timeout (90 s); every server here caps its connections, so idle or slow clients cannot
+//! take the descriptors a scrape needs.
 //!
 //! The crate re-exports `metrics_core`, so that a service can depend on this crate alone;
 //! with feature `derive` (on by default) the derives come along, pointed at the re-export

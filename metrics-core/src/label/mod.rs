@@ -16,11 +16,11 @@ mod tests;
 mod value;
 mod words;
 
+pub use allowlist::Allowlist;
 pub(crate) use escape::{
     escape_label_value, pair_openings, push_pair, push_pairs, push_value, stored_values, unescape,
 };
 pub(crate) use hashing::{ValueHashSeed, ValueHasher};
 pub(crate) use matching::{same_bytes, stored_is};
-pub use allowlist::Allowlist;
 pub use set::{DynLabels, LabelSet};
 pub use value::LabelValue;

@@ -20,8 +20,8 @@ use metrics_core::{CardinalityReport, FamilyCardinality};
 
 use crate::exporter::endpoint::{Answer, MetricsEndpoint, ScrapeRequest};
 
-/// Where the exporter (unless told otherwise) and [`MetricsEndpoint::router`] serve the
-/// cardinality page.
+/// Where the exporter (unless told otherwise) and `MetricsEndpoint::router` (feature `axum`)
+/// serve the cardinality page.
 pub const CARDINALITY_PATH: &str = "/-/cardinality";
 /// Characters of a label value shown.
 const MAX_VALUE_CHARS: usize = 120;

@@ -35,7 +35,7 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How many connections a server keeps open and for how long; see the module docs of
-/// [`Exporter`](crate::Exporter) and [`serve_router`](crate::serve_router).
+/// [`Exporter`](crate::Exporter) and `serve_router` (feature `axum`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConnectionLimits {

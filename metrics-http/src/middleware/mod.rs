@@ -61,8 +61,8 @@ pub const DEFAULT_SIZE_BUCKETS: [f64; 11] = [
 /// [`CANCELLED_STATUS`] for a request cancelled before its response. The duration runs from
 /// the request's arrival to the end of its response body.
 ///
-/// Cheap to clone; give it to [`RequestMetricsLayer`](crate::RequestMetricsLayer) (tower,
-/// axum) or [`ActixRequestMetrics`](crate::ActixRequestMetrics).
+/// Cheap to clone; give it to `RequestMetricsLayer` (feature `tower`: axum, tonic) or
+/// `ActixRequestMetrics` (feature `actix`).
 #[derive(Clone, Debug)]
 pub struct HttpMetrics {
     inner: Arc<Families>,

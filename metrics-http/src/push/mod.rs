@@ -74,8 +74,8 @@ pub enum PushError {
     },
     /// A remote write 2.0 was answered 2xx without the written-count headers every 2.0
     /// receiver sends: a 1.0 receiver read the body as an empty request and wrote nothing
-    /// (with [`RemoteWriteProtocol::Auto`](crate::RemoteWriteProtocol::Auto) the client
-    /// sends 1.0 instead).
+    /// (with `RemoteWriteProtocol::Auto`, feature `remote-write`, the client sends 1.0
+    /// instead).
     NotWritten {
         /// The URL written to.
         url: String,
