@@ -118,6 +118,10 @@ pub const fn assert_labels_not_needed(shape: Shape) {
 }
 
 /// A field type of a `#[derive(MetricGroup)]` struct.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a metric: a `#[derive(MetricGroup)]` field is a `Counter`, `Gauge` or `Histogram`, or a `Family` of them",
+    label = "not a metric"
+)]
 pub trait GroupMember: Sized {
     /// The family type, for the compile-time name check.
     const KIND: MetricKind;

@@ -336,7 +336,20 @@ pub(crate) fn metric_group(input: &DeriveInput) -> syn::Result<Tokens> {
         for e in errors.into_iter().skip(1) {
             first.combine(e);
         }
-        return Err(first);
+        // With a `register` that never runs (the build fails on the errors), so that the
+        // caller's `register` call does not add an error of its own.
+        let errors = first.into_compile_error();
+        return Ok(quote! {
+            #errors
+            impl #impl_generics #name #type_generics #where_clause {
+                #[allow(dead_code, missing_docs)]
+                pub fn register(
+                    _: &#krate::derive_support::Registry,
+                ) -> ::core::result::Result<Self, #krate::derive_support::RegisterError> {
+                    ::core::unreachable!()
+                }
+            }
+        });
     }
     let doc = format!("Registers every metric of `{name}` in `registry` and returns the handles.");
     Ok(quote! {

@@ -99,6 +99,11 @@ impl Registry {
 
     /// Registers a family keyed by `L`, or returns the one registered under this name.
     ///
+    /// The family's type says its labels and kind, so give it where the result is bound:
+    /// `let f: Family<DynLabels, Counter> = registry.family(...)` (label names in
+    /// [`Opts::labels`]), or `Family<MyLabels, Histogram>` for a `#[derive(LabelSet)]`
+    /// struct. Without it, rustc asks for "type annotations needed for `Family<_, _>`".
+    ///
     /// # Panics
     /// When [`try_family`](Self::try_family) would return an error.
     #[track_caller]
