@@ -43,6 +43,12 @@ pub(crate) fn label_value(input: &DeriveInput) -> syn::Result<Tokens> {
                         }
                     })?;
                 }
+                if text.value() == "__overflow__" {
+                    return Err(Error::new(
+                        text.span(),
+                        "`__overflow__` marks a family's overflow series: no label value can be it",
+                    ));
+                }
                 if let Some(earlier) = texts.iter().find(|t: &&LitStr| t.value() == text.value()) {
                     let mut error = Error::new(
                         text.span(),
