@@ -588,6 +588,85 @@ fn encode_text(c: &mut Criterion) {
     group.finish();
 }
 
+/// The `metrics` facade: what `counter!("bench_requests_total", "route" => .., "status" =>
+/// ..).increment(1)` does, called each time as most code calls it (a static key, the
+/// recorder asked for the handle every time), with a kept handle, and over 256 label sets
+/// visited in turn; ours (`FacadeRecorder`) against metrics-exporter-prometheus.
+fn facade_counter(c: &mut Criterion) {
+    static LABELS: [metrics::Label; 2] = [
+        metrics::Label::from_static_parts("route", "/users/{id}"),
+        metrics::Label::from_static_parts("status", "200"),
+    ];
+    static KEY: metrics::Key = metrics::Key::from_static_parts("bench_requests_total", &LABELS);
+    let ours = metrics_core::facade::FacadeRecorder::builder(Registry::new()).build();
+    let theirs = peer::metrics_recorder();
+    for (name, threads) in [
+        ("facade_counter_inc", 1),
+        ("facade_counter_inc_2threads", 2),
+    ] {
+        let mut group = c.benchmark_group(name);
+        bench(&mut group, "ours", threads, || {
+            metrics::Recorder::register_counter(&ours, black_box(&KEY), &peer::METADATA)
+                .increment(1)
+        });
+        bench(&mut group, "metrics", threads, || {
+            metrics::Recorder::register_counter(&theirs, black_box(&KEY), &peer::METADATA)
+                .increment(1)
+        });
+        group.finish();
+    }
+    for (name, threads) in [
+        ("facade_counter_inc_handle", 1),
+        ("facade_counter_inc_handle_2threads", 2),
+    ] {
+        let mut group = c.benchmark_group(name);
+        let kept = metrics::Recorder::register_counter(&ours, &KEY, &peer::METADATA);
+        bench(&mut group, "ours", threads, || {
+            black_box(&kept).increment(1)
+        });
+        let kept = metrics::Recorder::register_counter(&theirs, &KEY, &peer::METADATA);
+        bench(&mut group, "metrics", threads, || {
+            black_box(&kept).increment(1)
+        });
+        group.finish();
+    }
+    let sets = shuffled_label_sets(256);
+    let keys: Vec<metrics::Key> = sets
+        .iter()
+        .map(|(route, status)| {
+            metrics::Key::from_parts(
+                "bench_cycle_total",
+                vec![
+                    metrics::Label::new("route", route.clone()),
+                    metrics::Label::new("status", status.clone()),
+                ],
+            )
+        })
+        .collect();
+    let keys = &keys;
+    for (name, threads) in [
+        ("facade_counter_cycle_256", 1),
+        ("facade_counter_cycle_256_2threads", 2),
+    ] {
+        let mut group = c.benchmark_group(name);
+        for recorder in [&ours as &dyn metrics::Recorder, &theirs] {
+            for key in keys {
+                recorder.register_counter(key, &peer::METADATA).increment(1);
+            }
+        }
+        bench(&mut group, "ours", threads, || {
+            let key = &keys[next_in_cycle(keys.len())];
+            metrics::Recorder::register_counter(&ours, black_box(key), &peer::METADATA).increment(1)
+        });
+        bench(&mut group, "metrics", threads, || {
+            let key = &keys[next_in_cycle(keys.len())];
+            metrics::Recorder::register_counter(&theirs, black_box(key), &peer::METADATA)
+                .increment(1)
+        });
+        group.finish();
+    }
+}
+
 criterion_group!(
     peers,
     counter_inc,
@@ -595,6 +674,7 @@ criterion_group!(
     labeled_dynamic_cycle,
     labeled_fixed_inc,
     histogram_observe,
-    encode_text
+    encode_text,
+    facade_counter
 );
 criterion_main!(peers);

@@ -61,6 +61,8 @@ mod collector;
 pub mod derive_support;
 mod encode;
 mod error;
+#[cfg(feature = "facade")]
+pub mod facade;
 mod label;
 mod metric;
 mod model;
