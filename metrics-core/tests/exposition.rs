@@ -411,10 +411,22 @@ pool_connections{app="api",state="busy"} 1
 pool_waits_total{app="api"} 12
 "#
     );
-    let problems = registry.collector_problems();
-    assert_eq!(problems.len(), 1);
-    assert_eq!(problems[0].metric_name(), "bad-name");
-    assert_eq!(problems[0].rule(), metrics_core::Rule::InvalidMetricChar);
+    // The series with a value too many and the invalid name: left out, each reported.
+    let problems: Vec<_> = registry
+        .collector_problems()
+        .iter()
+        .map(|p| (p.metric_name().to_owned(), p.rule()))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (
+                "pool_connections".to_owned(),
+                metrics_core::Rule::InvalidSample
+            ),
+            ("bad-name".to_owned(), metrics_core::Rule::InvalidMetricChar)
+        ]
+    );
     assert!(registry.unregister_collector(id));
     assert!(!registry.unregister_collector(id));
     assert!(!text(&registry).contains("pool_"));

@@ -7,7 +7,7 @@ pub(crate) mod process;
 use std::collections::HashSet;
 
 use crate::label::push_pair;
-use crate::model::{CounterSample, FamilyDesc, MetricKind, Sink};
+use crate::model::{BucketBounds, CounterSample, FamilyDesc, HistogramSample, MetricKind, Sink};
 use crate::naming::{self, Problem};
 
 /// Something that produces metric families when the registry is encoded, rather than
@@ -62,14 +62,23 @@ impl<'a> Collection<'a> {
 
     /// A counter family of one unlabelled series.
     pub fn counter(&mut self, name: &str, help: &str, value: f64) {
-        self.family(name, help, MetricKind::Counter, &[])
+        self.family(MetricKind::Counter, name, help, None, &[])
             .sample(&[], value);
     }
 
     /// A gauge family of one unlabelled series.
     pub fn gauge(&mut self, name: &str, help: &str, value: f64) {
-        self.family(name, help, MetricKind::Gauge, &[])
+        self.family(MetricKind::Gauge, name, help, None, &[])
             .sample(&[], value);
+    }
+
+    /// An info family of one series: `labels` (names and values) with value 1, as
+    /// `build_info{version="1.2.3"} 1`.
+    pub fn info(&mut self, name: &str, help: &str, labels: &[(&str, &str)]) {
+        let names: Vec<&str> = labels.iter().map(|(n, _)| *n).collect();
+        let values: Vec<&str> = labels.iter().map(|(_, v)| *v).collect();
+        self.family(MetricKind::Info, name, help, None, &names)
+            .info(&values);
     }
 
     /// Starts a counter family with these label names; add its series with
@@ -80,7 +89,7 @@ impl<'a> Collection<'a> {
         help: &str,
         labels: &[&str],
     ) -> FamilyWriter<'_, 'a> {
-        self.family(name, help, MetricKind::Counter, labels)
+        self.family(MetricKind::Counter, name, help, None, labels)
     }
 
     /// Starts a gauge family with these label names; add its series with
@@ -91,28 +100,83 @@ impl<'a> Collection<'a> {
         help: &str,
         labels: &[&str],
     ) -> FamilyWriter<'_, 'a> {
-        self.family(name, help, MetricKind::Gauge, labels)
+        self.family(MetricKind::Gauge, name, help, None, labels)
+    }
+
+    /// Starts a histogram family whose series share these bucket bounds (finite, strictly
+    /// increasing; `+Inf` is implied), with a unit if given; add its series with
+    /// [`FamilyWriter::histogram`]. Bounds that are not are a problem, and the family is
+    /// left out.
+    pub fn histogram_family(
+        &mut self,
+        name: &str,
+        help: &str,
+        unit: Option<&str>,
+        labels: &[&str],
+        bounds: &[f64],
+    ) -> FamilyWriter<'_, 'a> {
+        let valid = bounds.iter().all(|b| b.is_finite()) && bounds.windows(2).all(|w| w[0] < w[1]);
+        if !valid {
+            self.problem(Problem::metric(name, naming::Rule::InvalidSample));
+            return FamilyWriter::left_out(self, MetricKind::Histogram, labels);
+        }
+        let mut writer = self.family(MetricKind::Histogram, name, help, unit, labels);
+        writer.bounds = Some(BucketBounds::new(bounds.to_vec()));
+        writer
+    }
+
+    /// Starts a family of any kind but histograms (which need their bounds: see
+    /// [`histogram_family`](Self::histogram_family)), with a unit if given (OpenMetrics
+    /// `# UNIT`; the name must end with it): a counter, gauge or unknown family takes
+    /// [`FamilyWriter::sample`], an info family [`FamilyWriter::info`], a state set
+    /// [`FamilyWriter::states`].
+    pub fn family_of(
+        &mut self,
+        kind: MetricKind,
+        name: &str,
+        help: &str,
+        unit: Option<&str>,
+        labels: &[&str],
+    ) -> FamilyWriter<'_, 'a> {
+        self.family(kind, name, help, unit, labels)
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        if !self.problems.contains(&problem) {
+            self.problems.push(problem);
+        }
     }
 
     fn family<'c>(
         &'c mut self,
+        kind: MetricKind,
         name: &str,
         help: &str,
-        kind: MetricKind,
+        unit: Option<&str>,
         labels: &[&str],
     ) -> FamilyWriter<'c, 'a> {
-        let invalid = naming::family_problems(name, help, kind, labels, &[])
+        // A state set's states are a label named after the family.
+        let state_label = [name];
+        let extra: &[&str] = if kind == MetricKind::StateSet {
+            &state_label
+        } else {
+            &[]
+        };
+        let invalid = naming::family_problems(name, help, kind, labels, extra)
             .into_iter()
             .find(|p| !p.rule().is_lint())
+            .or_else(|| {
+                let unit = unit?;
+                let rule = naming::check_unit(name, unit, kind).err()?;
+                Some(Problem::metric(name, rule))
+            })
             .or_else(|| {
                 (!self.names.insert(name.to_owned()))
                     .then(|| Problem::metric(name, naming::Rule::DuplicateFamily))
             });
         let valid = match invalid {
             Some(problem) => {
-                if !self.problems.contains(&problem) {
-                    self.problems.push(problem);
-                }
+                self.problem(problem);
                 false
             }
             None => {
@@ -120,7 +184,7 @@ impl<'a> Collection<'a> {
                     name,
                     help,
                     kind,
-                    unit: None,
+                    unit,
                 });
                 true
             }
@@ -132,11 +196,14 @@ impl<'a> Collection<'a> {
             labels: labels.iter().map(|l| l.to_string()).collect(),
             valid,
             block: String::new(),
+            bounds: None,
         }
     }
 }
 
-/// Writes the series of one family of a [`Collection`].
+/// Writes the series of one family of a [`Collection`]. A series that does not fit the
+/// family (the wrong number of label values, a method of another kind, bucket counts that
+/// do not match the bounds) is left out and reported as a problem.
 pub struct FamilyWriter<'c, 'a> {
     collection: &'c mut Collection<'a>,
     name: String,
@@ -144,18 +211,45 @@ pub struct FamilyWriter<'c, 'a> {
     labels: Vec<String>,
     valid: bool,
     block: String,
+    bounds: Option<BucketBounds>,
 }
 
-impl FamilyWriter<'_, '_> {
-    /// Adds one series: `values` in the order of the family's label names. A series with the
-    /// wrong number of values is left out.
-    pub fn sample(&mut self, values: &[&str], value: f64) -> &mut Self {
-        if !self.valid || values.len() != self.labels.len() {
-            return self;
+impl<'c, 'a> FamilyWriter<'c, 'a> {
+    fn left_out(collection: &'c mut Collection<'a>, kind: MetricKind, labels: &[&str]) -> Self {
+        FamilyWriter {
+            collection,
+            name: String::new(),
+            kind,
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            valid: false,
+            block: String::new(),
+            bounds: None,
+        }
+    }
+
+    /// Renders the label block of `values`, or reports why the series is left out.
+    fn start(&mut self, values: &[&str], kinds: &[MetricKind]) -> bool {
+        if !self.valid {
+            return false;
+        }
+        if values.len() != self.labels.len() || !kinds.contains(&self.kind) {
+            let problem = Problem::metric(&self.name, naming::Rule::InvalidSample);
+            self.collection.problem(problem);
+            return false;
         }
         self.block.clear();
         for (name, v) in self.labels.iter().zip(values) {
             push_pair(&mut self.block, name, v);
+        }
+        true
+    }
+
+    /// Adds one series of a counter, gauge or unknown family: `values` in the order of the
+    /// family's label names.
+    pub fn sample(&mut self, values: &[&str], value: f64) -> &mut Self {
+        let kinds = [MetricKind::Counter, MetricKind::Gauge, MetricKind::Unknown];
+        if !self.start(values, &kinds) {
+            return self;
         }
         let sink = &mut *self.collection.sink;
         match self.kind {
@@ -163,6 +257,61 @@ impl FamilyWriter<'_, '_> {
                 sink.counter(&self.name, &self.block, &CounterSample::read(value))
             }
             _ => sink.gauge(&self.name, &self.block, value),
+        }
+        self
+    }
+
+    /// Adds one series of a histogram family: observations per bucket (not cumulative, one
+    /// per bound and the `+Inf` one last) and their sum.
+    pub fn histogram(&mut self, values: &[&str], counts: &[u64], sum: f64) -> &mut Self {
+        let fits = self
+            .bounds
+            .as_ref()
+            .is_some_and(|b| counts.len() == b.bounds().len() + 1);
+        if !fits && self.valid {
+            let problem = Problem::metric(&self.name, naming::Rule::InvalidSample);
+            self.collection.problem(problem);
+            return self;
+        }
+        if !self.start(values, &[MetricKind::Histogram]) {
+            return self;
+        }
+        let Some(bounds) = &self.bounds else {
+            return self;
+        };
+        let sample = HistogramSample {
+            bounds,
+            counts,
+            count: counts.iter().sum(),
+            sum,
+            created: None,
+            exemplars: &[],
+            native: None,
+            native_only: false,
+        };
+        self.collection
+            .sink
+            .histogram(&self.name, &self.block, &sample);
+        self
+    }
+
+    /// Adds one series of an info family (value 1).
+    pub fn info(&mut self, values: &[&str]) -> &mut Self {
+        if self.start(values, &[MetricKind::Info]) {
+            self.collection.sink.info(&self.name, &self.block);
+        }
+        self
+    }
+
+    /// Adds the states of one series of a state set: each state's name and whether it is
+    /// on.
+    pub fn states(&mut self, values: &[&str], states: &[(&str, bool)]) -> &mut Self {
+        if self.start(values, &[MetricKind::StateSet]) {
+            for (state, on) in states {
+                self.collection
+                    .sink
+                    .state(&self.name, &self.block, state, *on);
+            }
         }
         self
     }

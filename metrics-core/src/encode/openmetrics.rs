@@ -103,7 +103,9 @@ impl Sink for OpenMetricsEncoder<'_> {
         );
         self.lines.integer(name, "_count", labels, sample.count);
         self.lines.float(name, "_sum", labels, sample.sum);
-        self.created(name, labels, sample.created);
+        if let Some(created) = sample.created {
+            self.created(name, labels, created);
+        }
     }
 
     fn info(&mut self, name: &str, labels: &str) {

@@ -169,7 +169,9 @@ impl Sink for ProtobufEncoder<'_> {
             }
             end(self.out, bucket);
         }
-        timestamp(self.out, HISTOGRAM_CREATED, h.created);
+        if let Some(created) = h.created {
+            timestamp(self.out, HISTOGRAM_CREATED, created);
+        }
         if h.native.is_some() {
             // Native histograms carry their exemplars beside the buckets (all timestamped).
             for e in h.exemplars.iter().flatten() {

@@ -403,7 +403,7 @@ impl Histogram {
             counts: &scratch.counts,
             count,
             sum,
-            created: self.created(),
+            created: Some(self.created()),
             exemplars: &scratch.exemplars,
             native: native.as_ref().filter(|_| wants_native),
             native_only: h.native_only,

@@ -74,7 +74,7 @@ enum ValueRecord {
         counts: Range<usize>,
         count: u64,
         sum: f64,
-        created: f64,
+        created: Option<f64>,
         exemplars: Range<usize>,
         native: Option<usize>,
         native_only: bool,

@@ -130,8 +130,9 @@ pub struct HistogramSample<'a> {
     pub count: u64,
     /// Their sum.
     pub sum: f64,
-    /// When the series started (or was last reset), Unix seconds.
-    pub created: f64,
+    /// When the series started (or was last reset), Unix seconds; `None` for histograms
+    /// read from elsewhere (collectors).
+    pub created: Option<f64>,
     /// The latest exemplar of each classic bucket, where there is one; empty when the
     /// histogram never had one.
     pub exemplars: &'a [Option<Exemplar>],

@@ -61,6 +61,9 @@ pub enum Rule {
     /// A family of this name is already in the exposition: a collector wrote one that a
     /// registered family or another collector also writes.
     DuplicateFamily,
+    /// A collector's series does not fit its family: the wrong number of label values, a
+    /// value of another kind, or histogram bounds and counts that do not match.
+    InvalidSample,
 }
 
 impl Rule {
@@ -130,6 +133,10 @@ impl Rule {
             Rule::DuplicateFamily => {
                 "another family of this name is already exposed (a registered family or \
                  another collector): the second is left out"
+            }
+            Rule::InvalidSample => {
+                "a collected series does not fit its family (label values, kind, or bucket \
+                 bounds and counts): it is left out"
             }
         }
     }

@@ -105,11 +105,16 @@ pub(crate) fn for_each_series(
                             cumulative += count;
                             let le = Some(("le", h.bounds.le(i)));
                             let point = Point::Sample(cumulative as f64, h.exemplar(i));
-                            emit("_bucket", le, point, h.created);
+                            emit("_bucket", le, point, h.created.unwrap_or(0.0));
                         }
-                        emit("_sum", None, Point::Sample(h.sum, None), h.created);
+                        emit(
+                            "_sum",
+                            None,
+                            Point::Sample(h.sum, None),
+                            h.created.unwrap_or(0.0),
+                        );
                         let count = Point::Sample(h.count as f64, None);
-                        emit("_count", None, count, h.created);
+                        emit("_count", None, count, h.created.unwrap_or(0.0));
                     }
                 }
                 // A kind this client does not know yet: not sent rather than sent wrong.
