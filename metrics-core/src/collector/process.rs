@@ -95,14 +95,36 @@ mod linux {
                 fds.count() as f64,
             );
         }
-        if let Some(max) = fs::read_to_string("/proc/self/limits")
+        if let Ok(limits) = fs::read_to_string("/proc/self/limits") {
+            if let Some(max) = parse_limit(&limits, "Max open files") {
+                out.gauge(
+                    "process_max_fds",
+                    "Maximum number of open file descriptors.",
+                    max,
+                );
+            }
+            if let Some(max) = parse_limit(&limits, "Max address space") {
+                out.gauge(
+                    "process_virtual_memory_max_bytes",
+                    "Maximum amount of virtual memory available in bytes.",
+                    max,
+                );
+            }
+        }
+        // The process's network namespace: in a container, the pod's interfaces.
+        if let Some((received, sent)) = fs::read_to_string("/proc/self/net/dev")
             .ok()
-            .and_then(|s| parse_max_fds(&s))
+            .and_then(|s| parse_net_dev(&s))
         {
-            out.gauge(
-                "process_max_fds",
-                "Maximum number of open file descriptors.",
-                max,
+            out.counter(
+                "process_network_receive_bytes_total",
+                "Number of bytes received by the process over the network.",
+                received as f64,
+            );
+            out.counter(
+                "process_network_transmit_bytes_total",
+                "Number of bytes sent by the process over the network.",
+                sent as f64,
             );
         }
     }
@@ -149,15 +171,29 @@ mod linux {
         )
     }
 
-    pub(super) fn parse_max_fds(limits: &str) -> Option<f64> {
-        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-        let soft = line["Max open files".len()..]
-            .split_ascii_whitespace()
-            .next()?;
+    /// The soft limit of `/proc/self/limits` row `name` (`+Inf` when unlimited).
+    pub(super) fn parse_limit(limits: &str, name: &str) -> Option<f64> {
+        let line = limits.lines().find(|l| l.starts_with(name))?;
+        let soft = line[name.len()..].split_ascii_whitespace().next()?;
         match soft {
             "unlimited" => Some(f64::INFINITY),
             n => n.parse().ok(),
         }
+    }
+
+    /// Bytes received and sent over every interface of `/proc/self/net/dev` (the loopback
+    /// too, as client_golang counts it).
+    pub(super) fn parse_net_dev(dev: &str) -> Option<(u64, u64)> {
+        let mut total = None;
+        for line in dev.lines().skip(2) {
+            let (_, counters) = line.split_once(':')?;
+            let fields: Vec<&str> = counters.split_ascii_whitespace().collect();
+            let received: u64 = fields.first()?.parse().ok()?;
+            let sent: u64 = fields.get(8)?.parse().ok()?;
+            let (r, s) = total.unwrap_or((0u64, 0u64));
+            total = Some((r.saturating_add(received), s.saturating_add(sent)));
+        }
+        total
     }
 
     #[cfg(test)]
@@ -188,8 +224,18 @@ mod linux {
                 Some(1234 * 1024)
             );
             let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
-                          Max open files            1024                 524288               files\n";
-            assert_eq!(parse_max_fds(limits), Some(1024.0));
+                          Max open files            1024                 524288               files\n\
+                          Max address space         unlimited            unlimited            bytes\n";
+            assert_eq!(parse_limit(limits, "Max open files"), Some(1024.0));
+            assert_eq!(parse_limit(limits, "Max address space"), Some(f64::INFINITY));
+            assert_eq!(parse_limit(limits, "Max locked memory"), None);
+            let dev = "Inter-|   Receive                                                |  Transmit\n \
+                       face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n    \
+                       lo:    1000      10    0    0    0     0          0         0     1000      10    0    0    0     0       0          0\n  \
+                       eth0: 2500 20 0 0 0 0 0 0 700 7 0 0 0 0 0 0\n";
+            assert_eq!(parse_net_dev(dev), Some((3500, 1700)));
+            assert_eq!(parse_net_dev("header\nheader\n"), None);
+            assert_eq!(parse_net_dev("h\nh\n  eth0: x y\n"), None);
         }
 
         #[test]
@@ -199,6 +245,7 @@ mod linux {
             assert!(stat.vsize > 0);
             let rss = parse_rss(&fs::read_to_string("/proc/self/status").unwrap()).unwrap();
             assert!(rss > 0);
+            assert!(parse_net_dev(&fs::read_to_string("/proc/self/net/dev").unwrap()).is_some());
         }
     }
 }
