@@ -24,6 +24,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // It exports metrics_family_series and _limit, which examples/deploy alerts on.
     let registry = Registry::new();
     registry.register_collector(metrics_core::ProcessCollector::new());
+    // The runtime's workers, tasks and busy time, read at each scrape.
+    registry.register_collector(metrics_core::TokioCollector::new(
+        tokio::runtime::Handle::current(),
+    ));
     // SHOP_FAULT_INJECTION=1 adds `/-/faults`, to make the shop fail or slow down on demand
     // (see `examples::faults`); never where untrusted clients reach the port.
     let app = if std::env::var_os("SHOP_FAULT_INJECTION").is_some_and(|v| v == "1") {

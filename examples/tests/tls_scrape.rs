@@ -122,6 +122,9 @@ fn prometheus_scrapes_over_https_and_mutual_tls() {
     prometheus.query_until("process_resident_memory_bytes{job=\"shop\"}", |r| {
         r.len() == 1 && r[0].1 > 0.0
     });
+    // And its tokio runtime's (a multi-threaded one, a worker per core).
+    let workers = prometheus.query_until("tokio_workers{job=\"shop\"}", |r| r.len() == 1);
+    assert!(workers[0].1 >= 1.0);
 
     // The metrics arrived, and the exporters' own TLS figures with them.
     for job in ["tls", "mtls", "shop"] {

@@ -72,6 +72,8 @@ mod registry;
 mod runtime;
 
 pub use collector::process::ProcessCollector;
+#[cfg(feature = "tokio")]
+pub use collector::tokio::TokioCollector;
 pub use collector::{Collection, Collector, FamilyWriter};
 #[cfg(feature = "gzip")]
 pub use encode::compress::Compression;

@@ -3,6 +3,8 @@
 //! crate.
 
 pub(crate) mod process;
+#[cfg(feature = "tokio")]
+pub(crate) mod tokio;
 
 use std::collections::HashSet;
 

@@ -227,7 +227,10 @@ mod linux {
                           Max open files            1024                 524288               files\n\
                           Max address space         unlimited            unlimited            bytes\n";
             assert_eq!(parse_limit(limits, "Max open files"), Some(1024.0));
-            assert_eq!(parse_limit(limits, "Max address space"), Some(f64::INFINITY));
+            assert_eq!(
+                parse_limit(limits, "Max address space"),
+                Some(f64::INFINITY)
+            );
             assert_eq!(parse_limit(limits, "Max locked memory"), None);
             let dev = "Inter-|   Receive                                                |  Transmit\n \
                        face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n    \
