@@ -3,7 +3,7 @@
 
 use std::io::Read;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -52,16 +52,22 @@ async fn request(
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
-    let response = client
-        .request(builder.body(Empty::new()).unwrap())
+    // Bounded: a test that would wait for ever fails instead of hanging CI.
+    let exchange = async {
+        let response = client
+            .request(builder.body(Empty::new()).unwrap())
+            .await
+            .expect("the exporter answers");
+        let (parts, body) = response.into_parts();
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body: body.collect().await.unwrap().to_bytes().to_vec(),
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), exchange)
         .await
-        .expect("the exporter answers");
-    let (parts, body) = response.into_parts();
-    Answer {
-        status: parts.status,
-        headers: parts.headers,
-        body: body.collect().await.unwrap().to_bytes().to_vec(),
-    }
+        .expect("an answer within a minute")
 }
 
 async fn get(
@@ -242,13 +248,45 @@ async fn auth_is_required_except_for_health() {
     }
 }
 
-/// A registry whose scrape blocks in a callback until `release` is set.
-fn slow_registry(release: Arc<AtomicBool>) -> Registry {
+/// Where a slow scrape waits: it says when a scrape has entered, and lets them all go on
+/// when opened, or when dropped, so that a failing test leaves no scrape blocked (and no
+/// exporter that cannot stop).
+#[derive(Clone, Default)]
+struct Gate {
+    entered: Arc<AtomicUsize>,
+    open: Arc<AtomicBool>,
+}
+
+impl Gate {
+    fn open(&self) {
+        self.open.store(true, Ordering::Release);
+    }
+
+    /// Waits (at most 10 s) until `n` scrapes are held at the gate.
+    async fn until_entered(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.entered.load(Ordering::Acquire) < n {
+            assert!(Instant::now() < deadline, "no scrape reached the gate");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        self.open();
+    }
+}
+
+/// A registry whose scrape blocks in a callback at `gate`.
+fn slow_registry(gate: &Gate) -> Registry {
     let registry = small_registry();
+    let (entered, open) = (gate.entered.clone(), gate.open.clone());
     registry
         .try_gauge_fn("slow_value", "Read slowly.", move || {
-            while !release.load(Ordering::Acquire) {
-                std::thread::sleep(Duration::from_millis(5));
+            entered.fetch_add(1, Ordering::AcqRel);
+            while !open.load(Ordering::Acquire) {
+                std::thread::sleep(Duration::from_millis(2));
             }
             1.0
         })
@@ -258,8 +296,8 @@ fn slow_registry(release: Arc<AtomicBool>) -> Registry {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn excess_scrapes_get_503_at_once() {
-    let release = Arc::new(AtomicBool::new(false));
-    let registry = slow_registry(release.clone());
+    let gate = Gate::default();
+    let registry = slow_registry(&gate);
     let exporter = start(&registry, |b| b.max_concurrent_scrapes(1));
     let (addr, client) = (exporter.local_addr(), client());
 
@@ -267,7 +305,8 @@ async fn excess_scrapes_get_503_at_once() {
         let client = client.clone();
         tokio::spawn(async move { get(&client, addr, "/metrics", &[]).await })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The first scrape holds the only slot, inside the registry.
+    gate.until_entered(1).await;
     let started = Instant::now();
     let second = get(&client, addr, "/metrics", &[]).await;
     assert_eq!(second.status, 503);
@@ -278,7 +317,7 @@ async fn excess_scrapes_get_503_at_once() {
         "refused without waiting"
     );
 
-    release.store(true, Ordering::Release);
+    gate.open();
     let first = first.await.unwrap();
     assert_eq!(first.status, 200);
     assert!(first.text().contains("slow_value 1\n"));
@@ -288,8 +327,8 @@ async fn excess_scrapes_get_503_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scrape_past_its_timeout_gets_503_and_the_server_goes_on() {
-    let release = Arc::new(AtomicBool::new(false));
-    let registry = slow_registry(release.clone());
+    let gate = Gate::default();
+    let registry = slow_registry(&gate);
     let exporter = start(&registry, |b| b.scrape_timeout(Duration::from_secs(5)));
     let (addr, client) = (exporter.local_addr(), client());
 
@@ -310,7 +349,7 @@ async fn a_scrape_past_its_timeout_gets_503_and_the_server_goes_on() {
         "{waited:?}"
     );
     assert_eq!(get(&client, addr, "/-/healthy", &[]).await.status, 200);
-    release.store(true, Ordering::Release);
+    gate.open();
     assert_eq!(get(&client, addr, "/metrics", &[]).await.status, 200);
 }
 
