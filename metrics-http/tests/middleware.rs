@@ -116,23 +116,31 @@ async fn duration_covers_the_body_and_the_route_comes_from_the_response() {
 async fn a_dropped_body_a_cancelled_call_and_an_error_all_count() {
     let registry = Registry::new();
     let layer = RequestMetricsLayer::new(HttpMetrics::new(&registry));
-    let slow = layer.layer(tower::service_fn(|_: Request<()>| async {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        Ok::<_, Infallible>(
-            Response::builder()
-                .status(StatusCode::CREATED)
-                .body(SlowBody::new(Duration::from_secs(60), 5))
-                .unwrap(),
-        )
+    // Each call waits for a permit: given for the first, never for the cancelled one, so
+    // that the cancellation cannot lose a race with the answer.
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    let gate_for_first = gate.clone();
+    let slow = layer.layer(tower::service_fn(move |_: Request<()>| {
+        let gate = gate.clone();
+        async move {
+            gate.acquire().await.unwrap().forget();
+            Ok::<_, Infallible>(
+                Response::builder()
+                    .status(StatusCode::CREATED)
+                    .body(SlowBody::new(Duration::from_secs(60), 5))
+                    .unwrap(),
+            )
+        }
     }));
 
     // The response arrives, its body is abandoned: recorded with the response's status.
+    gate_for_first.add_permits(1);
     let response = slow.clone().oneshot(Request::new(())).await.unwrap();
     drop(response);
     // The call is abandoned before the response: recorded as cancelled.
     let mut cancelled = slow.clone();
     let call = cancelled.ready().await.unwrap().call(Request::new(()));
-    assert!(tokio::time::timeout(Duration::from_millis(5), call)
+    assert!(tokio::time::timeout(Duration::from_millis(20), call)
         .await
         .is_err());
 
