@@ -61,6 +61,8 @@ jobs.jobs_processed_total.inc();
 )]
 
 mod auth;
+#[cfg(any(feature = "push", feature = "server-tls"))]
+mod civil;
 #[cfg(feature = "server")]
 mod exporter;
 #[cfg(any(feature = "tower", feature = "actix"))]

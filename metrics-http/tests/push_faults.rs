@@ -381,3 +381,81 @@ fn periodic_push_pushes_every_interval_and_once_more_on_stop() {
     periodic.stop().unwrap();
     assert_eq!(seen.lock().unwrap().len(), 1, "one final push");
 }
+
+/// The gaps between the tries of a push, from when each arrived.
+fn gaps(seen: &[common::Seen]) -> Vec<Duration> {
+    seen.windows(2).map(|w| w[1].at - w[0].at).collect()
+}
+
+#[tokio::test]
+async fn retries_wait_their_backoff_and_stop_at_the_attempt_limit() {
+    let (addr, seen) = fake(vec![Reply::Status(500, "down")]);
+    let retry = Retry {
+        attempts: 4,
+        initial_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(150),
+        total: Duration::from_secs(20),
+    };
+    let error = gateway(addr, retry, Duration::from_secs(5))
+        .push(&registry())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, PushError::Status { code: 500, .. }),
+        "{error}"
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 4, "four tries, no more");
+    // Equal jitter: at least half of each backoff (100, 150 capped from 200, 150 capped
+    // from 300). What the waits are at most is the backoff module's unit tests' to check:
+    // a loaded machine can only make them longer.
+    let gaps = gaps(&seen);
+    for (gap, least) in gaps.iter().zip([50, 75, 75]) {
+        assert!(*gap >= Duration::from_millis(least), "{gaps:?}");
+    }
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_on_503_and_429() {
+    // 503 asking for 1 s, then success: the second try comes no sooner.
+    let (addr, seen) = fake(vec![
+        Reply::Headers(503, "Retry-After: 1\r\n"),
+        Reply::Status(200, ""),
+    ]);
+    gateway(addr, quick_retry(), Duration::from_secs(2))
+        .push(&registry())
+        .await
+        .unwrap();
+    let gaps = gaps(&seen.lock().unwrap());
+    assert_eq!(gaps.len(), 1);
+    assert!(gaps[0] >= Duration::from_secs(1), "{gaps:?}");
+
+    // 429 asking for longer than the push may take: given up at once, not waited out.
+    let (addr, seen) = fake(vec![Reply::Headers(429, "Retry-After: 60\r\n")]);
+    let started = Instant::now();
+    let error = gateway(addr, quick_retry(), Duration::from_secs(2))
+        .push(&registry())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, PushError::Status { code: 429, .. }),
+        "{error}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    assert!(
+        started.elapsed() < quick_retry().total,
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Retry-After on a 500 is not a 503's: the backoff stands.
+    let (addr, seen) = fake(vec![
+        Reply::Headers(500, "Retry-After: 60\r\n"),
+        Reply::Status(200, ""),
+    ]);
+    gateway(addr, quick_retry(), Duration::from_secs(2))
+        .push(&registry())
+        .await
+        .unwrap();
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}

@@ -2,6 +2,7 @@
 //! batch-job helper, remote write. They share one transport: a request sent with a
 //! per-attempt timeout, retried with backoff and jitter within a total time bound.
 
+pub(crate) mod backoff;
 pub(crate) mod batch;
 pub(crate) mod pushgateway;
 #[cfg(feature = "remote-write")]
@@ -139,7 +140,8 @@ impl std::error::Error for PushError {
 /// again after a backoff that doubles from `initial_backoff` up to `max_backoff`, with
 /// jitter (a random half of it), for at most `attempts` tries and never past `total` since
 /// the first try. Other 4xx answers are not retried, nor is a server certificate that does
-/// not verify.
+/// not verify. A 429 or 503 with `Retry-After` (seconds or an HTTP date) waits at least that
+/// long; one asking for more than the time left ends the push at once with that answer.
 ///
 /// Every method is retried, POST included: a timed-out attempt may have arrived, and sending
 /// the same body again is harmless, since a Pushgateway PUT or POST replaces what it got and a

@@ -1,11 +1,9 @@
 //! Sending one request with retries, timeouts and a total bound; async, and blocking from
 //! anywhere.
 
-use std::collections::hash_map::RandomState;
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::hash::BuildHasher;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
@@ -17,6 +15,7 @@ use hyper_util::rt::TokioExecutor;
 use metrics_core::{check_label_name, MetricKind};
 
 use crate::auth::Auth;
+use crate::push::backoff::{self, next_wait, retry_after, Backoffs};
 use crate::push::url::PushUrl;
 use crate::push::{PushError, Retry};
 
@@ -243,8 +242,9 @@ pub(crate) fn add_header(
 enum Attempt {
     /// A 2xx, with the answer's headers.
     Done(HeaderMap),
-    /// Worth another try (5xx, 429, connection failure, attempt timeout).
-    Retry(PushError),
+    /// Worth another try (5xx, 429, connection failure, attempt timeout), after at least
+    /// the wait a `Retry-After` asked for.
+    Retry(PushError, Option<Duration>),
     /// Final (another 4xx).
     Fail(PushError),
 }
@@ -260,7 +260,7 @@ impl Transport {
     ) -> Result<HeaderMap, PushError> {
         let started = Instant::now();
         let total = self.retry.total;
-        let mut backoff = self.retry.initial_backoff;
+        let mut backoffs = Backoffs::new(self.retry.initial_backoff, self.retry.max_backoff);
         let attempts = self.retry.attempts.max(1);
         // One client per push: no pooled connection outlives the runtime that made it (the
         // blocking form makes a runtime per call).
@@ -276,7 +276,7 @@ impl Transport {
                 });
             }
             let limit = self.timeout.min(remaining);
-            let error = match tokio::time::timeout(
+            let (error, asked) = match tokio::time::timeout(
                 limit,
                 self.attempt(&client, &method, url, body.clone()),
             )
@@ -284,21 +284,22 @@ impl Transport {
             {
                 Ok(Attempt::Done(headers)) => return Ok(headers),
                 Ok(Attempt::Fail(error)) => return Err(error),
-                Ok(Attempt::Retry(error)) => error,
-                Err(_) => PushError::Timeout { after: limit },
+                Ok(Attempt::Retry(error, asked)) => (error, asked),
+                Err(_) => (PushError::Timeout { after: limit }, None),
             };
             let remaining = total.saturating_sub(started.elapsed());
-            if attempt >= attempts || remaining.is_zero() {
+            let backoff = backoffs.next().unwrap_or(self.retry.max_backoff);
+            let wait = next_wait(backoff, asked, remaining, backoff::random())
+                .filter(|_| attempt < attempts && !remaining.is_zero());
+            let Some(wait) = wait else {
                 return Err(match error {
                     PushError::Timeout { .. } => PushError::Timeout {
                         after: started.elapsed(),
                     },
                     other => other,
                 });
-            }
-            let wait = jittered(backoff).min(remaining);
+            };
             tokio::time::sleep(wait).await;
-            backoff = (backoff * 2).min(self.retry.max_backoff);
             attempt += 1;
         }
     }
@@ -334,7 +335,7 @@ impl Transport {
                 return if permanent {
                     Attempt::Fail(error)
                 } else {
-                    Attempt::Retry(error)
+                    Attempt::Retry(error, None)
                 };
             }
         };
@@ -344,6 +345,10 @@ impl Transport {
             // never pooled, closes with it).
             return Attempt::Done(response.headers().clone());
         }
+        let asked = match status.as_u16() {
+            429 | 503 => retry_after(response.headers(), SystemTime::now()),
+            _ => None,
+        };
         let body = read_at_most(response.into_body(), MAX_ERROR_BODY).await;
         let body = String::from_utf8_lossy(&body).into_owned();
         let error = PushError::Status {
@@ -351,7 +356,7 @@ impl Transport {
             body,
         };
         if status.is_server_error() || status.as_u16() == 429 {
-            Attempt::Retry(error)
+            Attempt::Retry(error, asked)
         } else {
             Attempt::Fail(error)
         }
@@ -422,15 +427,6 @@ fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// `backoff` with equal jitter: half of it, plus a random part of the other half, so that
-/// many jobs failing together do not retry together.
-fn jittered(backoff: Duration) -> Duration {
-    let random = RandomState::new().hash_one(Instant::now());
-    let half = backoff / 2;
-    let extra = half.as_nanos() as u64;
-    half + Duration::from_nanos(if extra == 0 { 0 } else { random % (extra + 1) })
-}
-
 /// Runs `future` to completion on a fresh single-threaded runtime in a thread of its own, so
 /// that it works from plain code and from inside an async runtime alike (where blocking on
 /// the current runtime would panic).
@@ -460,15 +456,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn jitter_stays_within_the_backoff() {
-        for _ in 0..100 {
-            let wait = jittered(Duration::from_millis(100));
-            assert!(wait >= Duration::from_millis(50) && wait <= Duration::from_millis(100));
-        }
-        assert_eq!(jittered(Duration::ZERO), Duration::ZERO);
-    }
 
     #[test]
     fn headers_are_checked() {

@@ -16,6 +16,8 @@ pub(crate) struct Seen {
     pub(crate) request_line: String,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
+    /// When it had arrived, whole.
+    pub(crate) at: std::time::Instant,
 }
 
 impl Seen {
@@ -54,6 +56,7 @@ pub(crate) fn read_request(stream: impl Read) -> Option<Seen> {
         request_line: request_line.trim_end().to_owned(),
         headers,
         body,
+        at: std::time::Instant::now(),
     })
 }
 
