@@ -139,7 +139,19 @@ async fn formats_gzip_health_and_errors() {
     assert!(proto
         .header("content-type")
         .starts_with("application/vnd.google.protobuf"));
-    assert!(!proto.body.is_empty());
+    // Decoded: one delimited MetricFamily, the counter with its value.
+    let mut body = &proto.body[..];
+    let family = <proto::MetricFamily as prost::Message>::decode_length_delimited(&mut body)
+        .expect("a delimited MetricFamily");
+    assert!(body.is_empty(), "one family");
+    assert_eq!(family.name.as_deref(), Some("jobs_total"));
+    assert_eq!(family.help.as_deref(), Some("Jobs."));
+    assert_eq!(family.r#type, Some(0), "COUNTER");
+    assert_eq!(family.metric.len(), 1);
+    assert_eq!(
+        family.metric[0].counter.as_ref().and_then(|c| c.value),
+        Some(3.0)
+    );
 
     let gzipped = get(&client, addr, "/metrics", &[("accept-encoding", "gzip")]).await;
     assert_eq!(gzipped.header("content-encoding"), "gzip");
@@ -221,14 +233,31 @@ async fn auth_is_required_except_for_health() {
         assert_eq!(none.status, 401);
         assert_eq!(none.header("www-authenticate"), challenge);
         assert!(!none.text().contains("jobs_total"));
-        let wrong = get(
-            &client,
-            addr,
-            "/metrics",
-            &[("authorization", "Bearer s3creT")],
-        )
-        .await;
-        assert_eq!(wrong.status, 401);
+        // Wrong in every way a credential can be: the other scheme's right secret, each
+        // part of a basic credential off by one character, no secret, not base64.
+        let basic = |user: &str, password: &str| {
+            use base64::Engine;
+            let pair = format!("{user}:{password}");
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            )
+        };
+        for wrong in [
+            "Bearer s3creT".to_owned(),
+            "Bearer prometheus:pa:ss".to_owned(),
+            basic("prometheus", "pa:sS"),
+            basic("Prometheus", "pa:ss"),
+            basic("prometheus", "pa:ss "),
+            basic("prometheus", ""),
+            basic("s3cret", ""),
+            "Basic ".to_owned(),
+            "Basic !!!not base64".to_owned(),
+            "s3cret".to_owned(),
+        ] {
+            let answer = get(&client, addr, "/metrics", &[("authorization", &wrong)]).await;
+            assert_eq!(answer.status, 401, "{wrong}");
+        }
         let right = get(&client, addr, "/metrics", &[("authorization", &good)]).await;
         assert_eq!(right.status, 200);
         assert!(right.text().contains("jobs_total 3"));
@@ -621,7 +650,22 @@ async fn two_thousand_scrapes_from_sixteen_clients_while_metrics_change() {
     done.store(true, Ordering::Relaxed);
     let updates: u64 = writers.into_iter().map(|w| w.join().unwrap()).sum();
     assert_eq!(scrapes, 2_000);
+    // Once the writers stop, a scrape has every update: each writer iteration added one
+    // to a counter and one observation to a histogram.
+    let last = get(&client(), addr, "/metrics", &[]).await;
+    let last = last.text();
+    let total = |prefix: &str| -> f64 {
+        last.lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+            .sum()
+    };
     assert!(updates > 0);
+    assert_eq!(total("load_requests_total{"), 10_000.0 + updates as f64);
+    assert_eq!(
+        total("load_latency_seconds_count{"),
+        1_000.0 + updates as f64
+    );
 }
 
 #[tokio::test]
@@ -643,4 +687,31 @@ async fn the_process_collector_is_never_registered_twice() {
         "{text}"
     );
     drop(second);
+}
+
+/// The parts of `io.prometheus.client.MetricFamily` these tests read.
+mod proto {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub(crate) struct MetricFamily {
+        #[prost(string, optional, tag = "1")]
+        pub(crate) name: Option<String>,
+        #[prost(string, optional, tag = "2")]
+        pub(crate) help: Option<String>,
+        #[prost(int32, optional, tag = "3")]
+        pub(crate) r#type: Option<i32>,
+        #[prost(message, repeated, tag = "4")]
+        pub(crate) metric: Vec<Metric>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub(crate) struct Metric {
+        #[prost(message, optional, tag = "3")]
+        pub(crate) counter: Option<Counter>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub(crate) struct Counter {
+        #[prost(double, optional, tag = "1")]
+        pub(crate) value: Option<f64>,
+    }
 }

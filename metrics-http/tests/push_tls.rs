@@ -43,7 +43,38 @@ fn pki() -> Pki {
 
 /// Serves https with `pki`'s server certificate, answering every request 200 and recording
 /// it; a failed handshake is recorded as nothing, but counted among the connections.
+/// A TCP stream that keeps a copy of every byte it reads: what crossed the wire.
+struct Recording {
+    tcp: std::net::TcpStream,
+    wire: Arc<Mutex<Vec<u8>>>,
+}
+
+impl std::io::Read for Recording {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.tcp.read(buf)?;
+        self.wire.lock().unwrap().extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl Write for Recording {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tcp.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
+/// Bytes received on the wire, by connection.
+type Wire = Arc<Mutex<Vec<Arc<Mutex<Vec<u8>>>>>>;
+
 fn https_server(pki: &Pki) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>, Arc<AtomicUsize>) {
+    let (addr, seen, connections, _) = recorded_https_server(pki);
+    (addr, seen, connections)
+}
+
+fn recorded_https_server(pki: &Pki) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>, Arc<AtomicUsize>, Wire) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = Arc::new(
         rustls::ServerConfig::builder_with_provider(provider)
@@ -59,12 +90,20 @@ fn https_server(pki: &Pki) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>, Arc<AtomicUsiz
     let log = seen.clone();
     let connections = Arc::new(AtomicUsize::new(0));
     let count = connections.clone();
+    let wire: Wire = Arc::default();
+    let wires = wire.clone();
     std::thread::spawn(move || {
         for tcp in listener.incoming() {
             let Ok(tcp) = tcp else { continue };
             count.fetch_add(1, Ordering::SeqCst);
             let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
             let connection = rustls::ServerConnection::new(config.clone()).unwrap();
+            let recorded = Arc::new(Mutex::new(Vec::new()));
+            wires.lock().unwrap().push(recorded.clone());
+            let tcp = Recording {
+                tcp,
+                wire: recorded,
+            };
             let mut tls = rustls::StreamOwned::new(connection, tcp);
             let Some(request) = read_request(&mut tls) else {
                 continue;
@@ -77,7 +116,28 @@ fn https_server(pki: &Pki) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>, Arc<AtomicUsiz
             let _ = tls.flush();
         }
     });
-    (addr, seen, connections)
+    (addr, seen, connections, wire)
+}
+
+/// Checks that every connection opened with a TLS handshake record and that `secrets`
+/// never crossed the wire in clear.
+fn assert_encrypted(wire: &Wire, secrets: &[&str]) {
+    let wire = wire.lock().unwrap();
+    assert!(!wire.is_empty(), "no connection");
+    for connection in wire.iter() {
+        let bytes = connection.lock().unwrap();
+        assert_eq!(
+            bytes.first(),
+            Some(&0x16),
+            "starts with a TLS handshake record"
+        );
+        for secret in secrets {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "`{secret}` crossed the wire in clear"
+            );
+        }
+    }
 }
 
 fn registry() -> Registry {
@@ -105,7 +165,7 @@ fn gateway(addr: SocketAddr, ca_pem: Option<&str>) -> Pushgateway {
 #[test]
 fn pushes_over_https_to_a_server_of_a_ca_given_as_pem() {
     let pki = pki();
-    let (addr, seen, _) = https_server(&pki);
+    let (addr, seen, _, wire) = recorded_https_server(&pki);
 
     gateway(addr, Some(&pki.ca_pem))
         .push_blocking(&registry())
@@ -126,14 +186,20 @@ fn pushes_over_https_to_a_server_of_a_ca_given_as_pem() {
     assert!(text.contains("batch_rows_total 42\n"), "{text}");
     assert_eq!(seen[1].request_line, "POST /api/v1/write HTTP/1.1");
     assert!(!seen[1].body.is_empty());
+    // What the server read through TLS never appeared on the wire as such.
+    assert_encrypted(
+        &wire,
+        &["PUT /metrics", "batch_rows_total", "POST /api/v1/write"],
+    );
 }
 
 #[test]
 fn a_server_of_an_unknown_ca_is_refused_with_a_typed_error() {
     let pki = pki();
-    let (addr, seen, connections) = https_server(&pki);
+    let (addr, seen, connections, wire) = recorded_https_server(&pki);
     let retrying = Pushgateway::builder(format!("https://127.0.0.1:{}", addr.port()))
         .job("nightly")
+        .auth(metrics_http::Auth::bearer("wire-secret"))
         .retry(Retry {
             attempts: 3,
             initial_backoff: Duration::from_millis(10),
@@ -149,7 +215,9 @@ fn a_server_of_an_unknown_ca_is_refused_with_a_typed_error() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(seen.lock().unwrap().is_empty(), "nothing was sent in clear");
+    assert!(seen.lock().unwrap().is_empty(), "no request got through");
+    // The client stopped at the handshake: neither the request nor its token was sent.
+    assert_encrypted(&wire, &["PUT ", "wire-secret", "batch_rows_total"]);
     assert_eq!(
         connections.load(Ordering::SeqCst),
         1,
