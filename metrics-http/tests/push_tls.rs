@@ -69,11 +69,6 @@ impl Write for Recording {
 /// Bytes received on the wire, by connection.
 type Wire = Arc<Mutex<Vec<Arc<Mutex<Vec<u8>>>>>>;
 
-fn https_server(pki: &Pki) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>, Arc<AtomicUsize>) {
-    let (addr, seen, connections, _) = recorded_https_server(pki);
-    (addr, seen, connections)
-}
-
 fn recorded_https_server(pki: &Pki) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>, Arc<AtomicUsize>, Wire) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = Arc::new(
