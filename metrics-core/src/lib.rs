@@ -86,10 +86,11 @@ pub use metric::counter::Counter;
 pub use metric::exemplar::MAX_EXEMPLAR_CHARS;
 pub use metric::family::{Family, Overflow, OVERFLOW_VALUE};
 pub use metric::gauge::Gauge;
-pub use metric::histogram::{Histogram, HistogramSnapshot, HistogramTimer};
+pub use metric::histogram::{Histogram, HistogramSnapshot};
 pub use metric::native::NativeBuckets;
 pub use metric::series::Series;
 pub use metric::state_set::StateSet;
+pub use metric::timer::HistogramTimer;
 pub use metric::Metric;
 /// Derives [`LabelSet`] for a struct whose fields are label values: label names from the
 /// field names, checked against the naming rules when this compiles.

@@ -93,8 +93,14 @@ fn scrapes_stay_monotonic_while_threads_come_and_go() {
     assert_eq!(value(&text, "work_by_kind_total{kind=\"a\"}"), total);
     // 0.00 .. 2.49 by 0.01 in each thread: 11 at or below 0.1, 101 at or below 1.
     let threads = (WAVES * PER_WAVE) as f64;
-    assert_eq!(value(&text, "work_seconds_bucket{le=\"0.1\"}"), 11.0 * threads);
-    assert_eq!(value(&text, "work_seconds_bucket{le=\"1\"}"), 101.0 * threads);
+    assert_eq!(
+        value(&text, "work_seconds_bucket{le=\"0.1\"}"),
+        11.0 * threads
+    );
+    assert_eq!(
+        value(&text, "work_seconds_bucket{le=\"1\"}"),
+        101.0 * threads
+    );
 }
 
 #[test]
@@ -123,7 +129,10 @@ fn more_threads_alive_than_cells_still_count_exactly() {
     }
     let text = scrape(&registry);
     assert_eq!(value(&text, "work_total"), 4.0 * THREADS as f64);
-    assert_eq!(value(&text, "work_seconds_bucket{le=\"1\"}"), THREADS as f64);
+    assert_eq!(
+        value(&text, "work_seconds_bucket{le=\"1\"}"),
+        THREADS as f64
+    );
     assert_eq!(value(&text, "work_seconds_sum"), 0.5 * THREADS as f64);
 }
 
@@ -165,6 +174,12 @@ fn increments_from_thread_local_destructors_are_not_lost() {
     let text = scrape(&registry);
     assert_eq!(value(&text, "work_total"), 3.0 * THREADS as f64);
     assert_eq!(value(&text, "work_seconds_count"), 2.0 * THREADS as f64);
-    assert_eq!(value(&text, "work_seconds_bucket{le=\"0.1\"}"), THREADS as f64);
-    assert_eq!(value(&text, "work_seconds_bucket{le=\"10\"}"), 2.0 * THREADS as f64);
+    assert_eq!(
+        value(&text, "work_seconds_bucket{le=\"0.1\"}"),
+        THREADS as f64
+    );
+    assert_eq!(
+        value(&text, "work_seconds_bucket{le=\"10\"}"),
+        2.0 * THREADS as f64
+    );
 }

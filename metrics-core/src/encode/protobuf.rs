@@ -144,11 +144,11 @@ impl Sink for ProtobufEncoder<'_> {
     }
 
     fn histogram(&mut self, _: &str, labels: &str, h: &HistogramSample<'_>) {
-        // The native buckets' own count and sum, so that they agree with the buckets.
-        let (count, sum) = match h.native {
-            Some(native) => (native.count, native.sum),
-            None => (h.count, h.sum),
-        };
+        // The classic reading's count and sum, which its buckets add up to. A scrape reads
+        // the native part first and observers write it last, so the native buckets never
+        // hold more than this count (Prometheus takes a count above the buckets' total, as
+        // for NaN observations; never one below).
+        let (count, sum) = (h.count, h.sum);
         let metric = self.metric(labels, None);
         let histogram = begin(self.out, METRIC_HISTOGRAM);
         varint_field(self.out, HISTOGRAM_COUNT, count);

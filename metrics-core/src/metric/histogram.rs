@@ -11,7 +11,7 @@
 //! counting the bounds below took a compare per bound. Other bounds are counted.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 
@@ -179,13 +179,22 @@ impl Histogram {
         }
     }
 
+    /// The classic part first, then the native one: a scrape reads them in the other order
+    /// (native, then classic), so an observation its native reading holds is in its classic
+    /// reading too, and the classic count it sends is never below the native buckets' total.
     #[inline(always)]
     fn observe_with_native(&self, native: &Native, v: f64) {
-        if native.observe(v) == Limited::Reset {
-            self.reset_after_native_reset();
-        }
         // A native-only histogram's count and sum stand for the classic part too.
-        if !self.inner.native_only {
+        if self.inner.native_only {
+            if native.observe(v) == Limited::Reset {
+                self.reset_after_native_reset();
+            }
+            return;
+        }
+        self.observe_classic(v);
+        if native.observe(v) == Limited::Reset {
+            // The reset cleared the classic part too, this observation with it.
+            self.reset_after_native_reset();
             self.observe_classic(v);
         }
     }
@@ -234,24 +243,6 @@ impl Histogram {
     #[inline]
     pub fn observe_duration(&self, d: Duration) {
         self.observe(d.as_secs_f64());
-    }
-
-    /// Starts a timer that records the time elapsed, in seconds, when it is dropped or
-    /// [`observe`](HistogramTimer::observe)d.
-    ///
-    /// ```
-    /// let h = metrics_core::Histogram::default();
-    /// {
-    ///     let _timer = h.start_timer();
-    ///     // work
-    /// }
-    /// assert_eq!(h.snapshot().count(), 1);
-    /// ```
-    pub fn start_timer(&self) -> HistogramTimer {
-        HistogramTimer {
-            histogram: Some(self.clone()),
-            start: Instant::now(),
-        }
     }
 
     /// The buckets of this histogram.
@@ -559,37 +550,6 @@ impl HistogramSnapshot {
     /// Sum of the observations.
     pub fn sum(&self) -> f64 {
         self.sum
-    }
-}
-
-/// Records the time since [`Histogram::start_timer`] when dropped.
-#[must_use = "the timer records when it is dropped; dropping it at once records ~0"]
-pub struct HistogramTimer {
-    histogram: Option<Histogram>,
-    start: Instant,
-}
-
-impl HistogramTimer {
-    /// Records the elapsed time now and returns it.
-    pub fn observe(mut self) -> Duration {
-        let elapsed = self.start.elapsed();
-        if let Some(h) = self.histogram.take() {
-            h.observe_duration(elapsed);
-        }
-        elapsed
-    }
-
-    /// Stops the timer without recording anything.
-    pub fn discard(mut self) {
-        self.histogram = None;
-    }
-}
-
-impl Drop for HistogramTimer {
-    fn drop(&mut self) {
-        if let Some(h) = self.histogram.take() {
-            h.observe_duration(self.start.elapsed());
-        }
     }
 }
 

@@ -15,6 +15,7 @@ pub(crate) mod series;
 pub(crate) mod slices;
 pub(crate) mod sparse;
 pub(crate) mod state_set;
+pub(crate) mod timer;
 pub(crate) mod values;
 
 use std::fmt;
