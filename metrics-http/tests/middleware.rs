@@ -187,3 +187,105 @@ async fn excluded_paths_are_not_recorded() {
         1.0
     );
 }
+
+/// A body that plays frames in order (data, trailers, an error), then ends, or never ends.
+struct Scripted {
+    frames: std::collections::VecDeque<Result<Frame<Bytes>, std::io::Error>>,
+    hang: bool,
+}
+
+impl Body for Scripted {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        match self.frames.pop_front() {
+            Some(frame) => Poll::Ready(Some(frame)),
+            None if self.hang => Poll::Pending,
+            None => Poll::Ready(None),
+        }
+    }
+}
+
+fn data(n: usize) -> Result<Frame<Bytes>, std::io::Error> {
+    Ok(Frame::data(Bytes::from(vec![b'x'; n])))
+}
+
+#[tokio::test]
+async fn body_size_counts_every_data_frame_however_the_body_ends() {
+    let registry = Registry::new();
+    let layer = RequestMetricsLayer::new(HttpMetrics::new(&registry));
+    let service = layer.layer(tower::service_fn(|request: Request<()>| async move {
+        let path = request.uri().path().to_owned();
+        let (frames, hang) = match path.as_str() {
+            // Three data frames, then trailers, which are not body bytes.
+            "/frames" => {
+                let mut trailers = http::HeaderMap::new();
+                trailers.insert("grpc-status", "0".parse().unwrap());
+                (
+                    vec![data(3), data(4), data(5), Ok(Frame::trailers(trailers))],
+                    false,
+                )
+            }
+            // Fails after 2 bytes.
+            "/fails" => (vec![data(2), Err(std::io::Error::other("reset"))], false),
+            // Sends 6 bytes, then nothing: the client gives up on it.
+            _ => (vec![data(6)], true),
+        };
+        let mut response = Response::new(Scripted {
+            frames: frames.into(),
+            hang,
+        });
+        response.extensions_mut().insert(Route::new(path));
+        Ok::<_, Infallible>(response)
+    }));
+    let call = |path: &'static str| {
+        let service = service.clone();
+        async move {
+            let request = Request::builder().uri(path).body(()).unwrap();
+            service.oneshot(request).await.unwrap()
+        }
+    };
+
+    let mut body = call("/frames").await.into_body();
+    let mut trailers = 0;
+    while let Some(frame) = body.frame().await {
+        if frame.unwrap().is_trailers() {
+            trailers += 1;
+        }
+    }
+    assert_eq!(trailers, 1, "the trailers pass through");
+    let mut body = call("/fails").await.into_body();
+    assert!(body.frame().await.unwrap().is_ok());
+    assert!(body.frame().await.unwrap().is_err());
+    let mut body = call("/dropped").await.into_body();
+    assert!(body.frame().await.unwrap().is_ok());
+    drop(body);
+
+    let text = exposition(&registry);
+    for (route, bytes) in [("/frames", 12.0), ("/fails", 2.0), ("/dropped", 6.0)] {
+        let labels = format!("{{method=\"GET\",route=\"{route}\",status=\"200\"}}");
+        assert_eq!(
+            sample(&text, &format!("http_server_requests_total{labels}")),
+            1.0
+        );
+        let size = "http_server_response_body_size_bytes";
+        assert_eq!(
+            sample(&text, &format!("{size}_sum{labels}")),
+            bytes,
+            "{route}"
+        );
+        assert_eq!(
+            sample(&text, &format!("{size}_count{labels}")),
+            1.0,
+            "{route}"
+        );
+    }
+    assert_eq!(
+        sample(&text, "http_server_active_requests{method=\"GET\"}"),
+        0.0
+    );
+}
