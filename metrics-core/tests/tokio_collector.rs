@@ -60,13 +60,23 @@ fn a_runtime_is_read_at_each_scrape() {
     for task in spinning {
         runtime.block_on(task).unwrap();
     }
+    // A worker adds its busy time when it next parks, just after its task: bounded wait
+    // for both spins to be accounted.
+    let busy = |text: &str| {
+        value(text, "tokio_worker_busy_seconds_total{worker=\"0\"}")
+            + value(text, "tokio_worker_busy_seconds_total{worker=\"1\"}")
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // And the finished spinners released: five held tasks left.
+    while busy(&text(&registry)) < 0.1 || value(&text(&registry), "tokio_alive_tasks") != 5.0 {
+        assert!(Instant::now() < deadline, "{}", text(&registry));
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let during = text(&registry);
     assert_eq!(value(&during, "tokio_workers"), 2.0);
     assert_eq!(value(&during, "tokio_alive_tasks"), 5.0);
     assert_eq!(value(&during, "tokio_global_queue_depth"), 0.0);
-    let busy = value(&during, "tokio_worker_busy_seconds_total{worker=\"0\"}")
-        + value(&during, "tokio_worker_busy_seconds_total{worker=\"1\"}");
-    assert!(busy >= 0.1, "two 50 ms spins, {busy} s busy");
+    assert!(busy(&during) >= 0.1, "two 50 ms spins");
     assert!(during.contains("tokio_worker_parks_total{worker=\"1\"} "));
     assert!(!during.contains("worker=\"2\""), "two workers, two labels");
     #[cfg(tokio_unstable)]
