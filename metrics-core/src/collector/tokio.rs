@@ -5,6 +5,7 @@ use std::fmt;
 use tokio::runtime::Handle;
 
 use super::{Collection, Collector};
+use crate::model::MetricKind;
 
 /// A tokio runtime's metrics, read from its stable `RuntimeMetrics` at each scrape (feature
 /// `tokio`):
@@ -80,42 +81,57 @@ impl Collector for TokioCollector {
             "Tasks waiting in the runtime's shared queue.",
             metrics.global_queue_depth() as f64,
         );
-        let indexes: Vec<String> = (0..workers).map(|w| w.to_string()).collect();
+        let workers = Workers {
+            indexes: (0..workers).map(|w| w.to_string()).collect(),
+        };
         #[cfg(target_has_atomic = "64")]
         {
-            let mut busy = out.counter_family(
+            workers.family(
+                out,
+                MetricKind::Counter,
                 "tokio_worker_busy_seconds_total",
                 "Time each worker spent running tasks.",
-                &["worker"],
+                |w| metrics.worker_total_busy_duration(w).as_secs_f64(),
             );
-            for (w, index) in indexes.iter().enumerate() {
-                busy.sample(
-                    &[index],
-                    metrics.worker_total_busy_duration(w).as_secs_f64(),
-                );
-            }
-            let mut parks = out.counter_family(
+            workers.family(
+                out,
+                MetricKind::Counter,
                 "tokio_worker_parks_total",
                 "Times each worker parked, having nothing to run.",
-                &["worker"],
+                |w| metrics.worker_park_count(w) as f64,
             );
-            for (w, index) in indexes.iter().enumerate() {
-                parks.sample(&[index], metrics.worker_park_count(w) as f64);
-            }
         }
         #[cfg(tokio_unstable)]
-        unstable(&metrics, &indexes, out);
-        let _ = &indexes;
+        unstable(&metrics, &workers, out);
+        let _ = &workers;
+    }
+}
+
+/// The runtime's workers, as the values of the `worker` label.
+struct Workers {
+    indexes: Vec<String>,
+}
+
+impl Workers {
+    /// A family of one series per worker, `read` giving each worker's value.
+    fn family(
+        &self,
+        out: &mut Collection<'_>,
+        kind: MetricKind,
+        name: &str,
+        help: &str,
+        read: impl Fn(usize) -> f64,
+    ) {
+        let mut family = out.family_of(kind, name, help, None, &["worker"]);
+        for (w, index) in self.indexes.iter().enumerate() {
+            family.sample(&[index], read(w));
+        }
     }
 }
 
 /// What tokio exports only when built with `--cfg tokio_unstable`.
 #[cfg(tokio_unstable)]
-fn unstable(
-    metrics: &tokio::runtime::RuntimeMetrics,
-    indexes: &[String],
-    out: &mut Collection<'_>,
-) {
+fn unstable(metrics: &tokio::runtime::RuntimeMetrics, workers: &Workers, out: &mut Collection<'_>) {
     out.gauge(
         "tokio_blocking_threads",
         "Threads of the blocking pool.",
@@ -146,39 +162,33 @@ fn unstable(
         "Times a task was made to yield, having used its budget.",
         metrics.budget_forced_yield_count() as f64,
     );
-    let per_worker: [(
-        &str,
-        &str,
-        fn(&tokio::runtime::RuntimeMetrics, usize) -> u64,
-    ); 3] = [
-        (
-            "tokio_worker_polls_total",
-            "Tasks each worker polled.",
-            |m, w| m.worker_poll_count(w),
-        ),
-        (
-            "tokio_worker_steals_total",
-            "Tasks each worker stole from another.",
-            |m, w| m.worker_steal_count(w),
-        ),
-        (
-            "tokio_worker_overflows_total",
-            "Times each worker's local queue overflowed into the shared one.",
-            |m, w| m.worker_overflow_count(w),
-        ),
-    ];
-    for (name, help, read) in per_worker {
-        let mut family = out.counter_family(name, help, &["worker"]);
-        for (w, index) in indexes.iter().enumerate() {
-            family.sample(&[index], read(metrics, w) as f64);
-        }
-    }
-    let mut depth = out.gauge_family(
+    let counter = MetricKind::Counter;
+    workers.family(
+        out,
+        counter,
+        "tokio_worker_polls_total",
+        "Tasks each worker polled.",
+        |w| metrics.worker_poll_count(w) as f64,
+    );
+    workers.family(
+        out,
+        counter,
+        "tokio_worker_steals_total",
+        "Tasks each worker stole from another.",
+        |w| metrics.worker_steal_count(w) as f64,
+    );
+    workers.family(
+        out,
+        counter,
+        "tokio_worker_overflows_total",
+        "Times each worker's local queue overflowed into the shared one.",
+        |w| metrics.worker_overflow_count(w) as f64,
+    );
+    workers.family(
+        out,
+        MetricKind::Gauge,
         "tokio_worker_local_queue_depth",
         "Tasks waiting in each worker's own queue.",
-        &["worker"],
+        |w| metrics.worker_local_queue_depth(w) as f64,
     );
-    for (w, index) in indexes.iter().enumerate() {
-        depth.sample(&[index], metrics.worker_local_queue_depth(w) as f64);
-    }
 }
