@@ -120,7 +120,7 @@ impl<'a> Collection<'a> {
         let valid = bounds.iter().all(|b| b.is_finite()) && bounds.windows(2).all(|w| w[0] < w[1]);
         if !valid {
             self.problem(Problem::metric(name, naming::Rule::InvalidSample));
-            return FamilyWriter::left_out(self, MetricKind::Histogram, labels);
+            return FamilyWriter::new(self, name, MetricKind::Histogram, labels, false);
         }
         let mut writer = self.family(MetricKind::Histogram, name, help, unit, labels);
         writer.bounds = Some(BucketBounds::new(bounds.to_vec()));
@@ -191,15 +191,7 @@ impl<'a> Collection<'a> {
                 true
             }
         };
-        FamilyWriter {
-            collection: self,
-            name: name.to_owned(),
-            kind,
-            labels: labels.iter().map(|l| l.to_string()).collect(),
-            valid,
-            block: String::new(),
-            bounds: None,
-        }
+        FamilyWriter::new(self, name, kind, labels, valid)
     }
 }
 
@@ -217,13 +209,20 @@ pub struct FamilyWriter<'c, 'a> {
 }
 
 impl<'c, 'a> FamilyWriter<'c, 'a> {
-    fn left_out(collection: &'c mut Collection<'a>, kind: MetricKind, labels: &[&str]) -> Self {
+    /// A writer of family `name`; an invalid one writes nothing.
+    fn new(
+        collection: &'c mut Collection<'a>,
+        name: &str,
+        kind: MetricKind,
+        labels: &[&str],
+        valid: bool,
+    ) -> Self {
         FamilyWriter {
             collection,
-            name: String::new(),
+            name: name.to_owned(),
             kind,
             labels: labels.iter().map(|l| l.to_string()).collect(),
-            valid: false,
+            valid,
             block: String::new(),
             bounds: None,
         }
