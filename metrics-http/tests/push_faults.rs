@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{fake, read_request, Reply};
 use metrics_core::Registry;
-use metrics_http::{Auth, BatchJob, PushError, PushFormat, Pushgateway, Retry};
+use metrics_http::{Auth, BatchJob, PeriodicPush, PushError, PushFormat, Pushgateway, Retry};
 
 fn quick_retry() -> Retry {
     Retry {
@@ -330,20 +330,21 @@ async fn the_blocking_form_works_inside_a_runtime() {
     gateway.push(&registry()).await.unwrap();
 }
 
+/// Pushes `registry` to the fake at `addr` every `interval`, one try each.
+fn start_periodic(addr: SocketAddr, registry: &Registry, interval: Duration) -> PeriodicPush {
+    let gateway = gateway(
+        addr,
+        Retry::never(Duration::from_secs(1)),
+        Duration::from_secs(1),
+    );
+    PeriodicPush::start(gateway, registry.clone(), interval).unwrap()
+}
+
 #[test]
 fn periodic_push_pushes_every_interval_and_once_more_on_stop() {
     let (addr, seen) = fake(vec![Reply::Status(500, "flaky"), Reply::Status(200, "")]);
     let registry = registry();
-    let periodic = metrics_http::PeriodicPush::start(
-        gateway(
-            addr,
-            Retry::never(Duration::from_secs(1)),
-            Duration::from_secs(1),
-        ),
-        registry.clone(),
-        Duration::from_millis(100),
-    )
-    .unwrap();
+    let periodic = start_periodic(addr, &registry, Duration::from_millis(100));
     // Pushes come again and again (bounded wait: a loaded machine may be slow, not wrong).
     let deadline = Instant::now() + Duration::from_secs(10);
     while seen.lock().unwrap().len() < 3 {
@@ -367,16 +368,7 @@ fn periodic_push_pushes_every_interval_and_once_more_on_stop() {
 
     // With an interval that never comes, the only push is the one `stop` makes.
     let (addr, seen) = fake(vec![Reply::Status(200, "")]);
-    let periodic = metrics_http::PeriodicPush::start(
-        gateway(
-            addr,
-            Retry::never(Duration::from_secs(1)),
-            Duration::from_secs(1),
-        ),
-        registry.clone(),
-        Duration::from_secs(3600),
-    )
-    .unwrap();
+    let periodic = start_periodic(addr, &registry, Duration::from_secs(3600));
     assert_eq!(seen.lock().unwrap().len(), 0);
     periodic.stop().unwrap();
     assert_eq!(seen.lock().unwrap().len(), 1, "one final push");
