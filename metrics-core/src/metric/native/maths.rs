@@ -128,6 +128,10 @@ pub(super) fn index_of(schema: i8, mantissa: u64, exp: i32) -> i32 {
 /// Where bucket `key` of layout `from` goes at the coarser (or equal) layout `to`: its
 /// index there, or `None` for the zero bucket, which now reaches past it.
 pub(super) fn rebucket(key: i32, from: Layout, to: Layout) -> Option<i32> {
+    if from == to {
+        // A bucket that exists at a layout is above its zero bucket.
+        return Some(key);
+    }
     if bucket_upper_bound(from.schema, key) <= to.zero_threshold {
         return None;
     }
@@ -135,7 +139,7 @@ pub(super) fn rebucket(key: i32, from: Layout, to: Layout) -> Option<i32> {
 }
 
 /// `ceil(key / 2^shift)`: a bucket index `shift` schemas coarser.
-pub(super) fn ceil_shift(key: i32, shift: i8) -> i32 {
+pub(crate) fn ceil_shift(key: i32, shift: i8) -> i32 {
     (key + (1 << shift) - 1) >> shift
 }
 

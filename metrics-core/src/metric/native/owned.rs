@@ -40,13 +40,20 @@ fn untag(tag: u64) -> (bool, i32) {
     (t & 1 == 1, ((t >> 1) as i64 - KEY_OFFSET) as i32)
 }
 
-/// The slot holding `tag`, or the empty one it would take; `None` if the table is full.
+/// How far from its home slot an observation looks for its bucket before it goes to the
+/// shared halves. Without a bound, a full table (a thread that has seen more buckets than
+/// it has slots, as latencies spread over many powers of two do) cost every observation of
+/// a bucket not in it a scan of all the slots: 100 ns where the shared halves take 20.
+const MAX_PROBES: usize = 8;
+
+/// The slot holding `tag`, or the empty one it would take, within `probes` slots of its
+/// home; `None` if there is none.
 #[inline]
-fn find(cells: &[AtomicU64; LOCAL_WORDS], tag: u64) -> Option<usize> {
+fn find(cells: &[AtomicU64; LOCAL_WORDS], tag: u64, probes: usize) -> Option<usize> {
     let mask = LOCAL_SLOTS - 1;
     // Keys of one histogram are mostly consecutive: direct mapping spreads them.
     let mut j = tag as usize & mask;
-    for _ in 0..LOCAL_SLOTS {
+    for _ in 0..probes {
         let t = cells[SLOTS + 2 * j].load(Ordering::Relaxed);
         if t == tag || t == 0 {
             return Some(j);
@@ -70,7 +77,10 @@ pub(super) fn record(cells: &[AtomicU64; LOCAL_WORDS], v: f64) -> bool {
     let target = (v.abs() > zero_threshold) // false for the zero bucket and NaN
         .then(|| slot_tag(v.is_sign_negative(), bucket_index(schema, v)));
     let slot = match target {
-        Some(tag) => match find(cells, tag) {
+        // Slots fill and never empty within a layout, so a bucket placed further than
+        // MAX_PROBES (only `adopt` does) is never found here: it goes to the halves, and a
+        // reading adds both.
+        Some(tag) => match find(cells, tag, MAX_PROBES) {
             Some(j) => Some((tag, j)),
             None => return false,
         },
@@ -124,8 +134,9 @@ pub(super) fn adopt(cells: &[AtomicU64; LOCAL_WORDS], version: u64, layout: Layo
                 None => bump(&cells[ZERO], n),
                 Some(key) => {
                     let tag = slot_tag(negative, key);
-                    // Coarser keys are fewer than the slots they came from: there is room.
-                    if let Some(j) = find(cells, tag) {
+                    // Coarser keys are fewer than the slots they came from: there is room,
+                    // though perhaps further than an observation looks.
+                    if let Some(j) = find(cells, tag, LOCAL_SLOTS) {
                         cells[SLOTS + 2 * j].store(tag, Ordering::Relaxed);
                         bump(&cells[SLOTS + 2 * j + 1], n);
                     }

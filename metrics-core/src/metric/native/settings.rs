@@ -66,13 +66,18 @@ impl NativeBuckets {
         if !(MIN_SCHEMA..=MAX_SCHEMA).contains(&schema) {
             return Err(BucketsError::NativeSchema(i32::from(schema)));
         }
-        Ok(NativeBuckets {
-            schema,
+        Ok(NativeBuckets::at_schema(schema))
+    }
+
+    /// Buckets at `schema`, clamped to the range there is.
+    pub(crate) fn at_schema(schema: i8) -> NativeBuckets {
+        NativeBuckets {
+            schema: schema.clamp(MIN_SCHEMA, MAX_SCHEMA),
             zero_threshold: DEFAULT_ZERO_THRESHOLD,
             max_buckets: DEFAULT_MAX_BUCKETS,
             max_zero_threshold: 0.0,
             reset_after: None,
-        })
+        }
     }
 
     /// Observations with `|v| <= threshold` go to the zero bucket (default

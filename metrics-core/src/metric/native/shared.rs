@@ -74,16 +74,20 @@ impl Table {
 
     /// Every bucket with observations, by key. Only on a quiescent table.
     pub(super) fn read(&self) -> Vec<(i32, u64)> {
-        let mut buckets: Vec<(i32, u64)> = self
-            .slots
+        let mut buckets = self.entries();
+        buckets.sort_unstable_by_key(|&(k, _)| k);
+        buckets
+    }
+
+    /// Every bucket with observations, in table order. Only on a quiescent table.
+    pub(super) fn entries(&self) -> Vec<(i32, u64)> {
+        self.slots
             .iter()
             .map(|s| s.load(Ordering::Relaxed))
             .filter(|&w| w != 0)
             .map(untag)
             .filter(|&(_, n)| n > 0)
-            .collect();
-        buckets.sort_unstable_by_key(|&(k, _)| k);
-        buckets
+            .collect()
     }
 
     /// Empties a quiescent table.
@@ -163,10 +167,11 @@ impl Half {
         }
     }
 
-    /// Moves everything of the quiescent half `other` into this one.
-    pub(super) fn absorb(&self, other: &Half) {
+    /// Moves everything of the quiescent half `other`, whose `entries` of each table
+    /// (positive, negative) the caller read, into this one.
+    pub(super) fn absorb(&self, other: &Half, entries: &[Vec<(i32, u64)>; 2]) {
         let from = other.layout();
-        self.add_buckets(from, &other.positive.read(), &other.negative.read());
+        self.add_buckets(from, &entries[0], &entries[1]);
         self.zero
             .fetch_add(other.zero.load(Ordering::Relaxed), Ordering::Relaxed);
         add_f64(&self.sum, f64::from_bits(other.sum.load(Ordering::Relaxed)));

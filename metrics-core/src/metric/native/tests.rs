@@ -316,6 +316,28 @@ fn a_full_thread_table_spills_into_the_halves() {
 }
 
 #[test]
+fn buckets_past_a_full_table_and_a_layout_change_are_all_counted() {
+    // 600 buckets a round, five rounds: the thread's table fills, observations of buckets
+    // not in it (or too far from home) go to the halves, and the limit lowers the schema
+    // twice, which converts the table's buckets in place.
+    let n = native(NativeBuckets::with_schema(8).unwrap().max_buckets(300));
+    let values: Vec<f64> = (0..600).map(|k| bucket_upper_bound(8, k * 7 + 1)).collect();
+    for _ in 0..5 {
+        for &v in &values {
+            n.observe(v);
+        }
+    }
+    let (s, _) = n.snapshot();
+    assert!(s.schema < 8, "the limit lowered the schema");
+    let mut expected = std::collections::BTreeMap::new();
+    for &v in &values {
+        *expected.entry(bucket_index(s.schema, v)).or_insert(0u64) += 5;
+    }
+    assert_eq!(s.count, 3000);
+    assert_eq!(s.positive, expected.into_iter().collect::<Vec<_>>());
+}
+
+#[test]
 fn spans_and_deltas() {
     use crate::model::spans;
     assert_eq!(spans(&[]), vec![]);
