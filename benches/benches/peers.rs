@@ -588,6 +588,94 @@ fn encode_text(c: &mut Criterion) {
     group.finish();
 }
 
+/// A summary's observe: ours (quantiles from native-histogram buckets over a sliding window)
+/// against metrics-exporter-prometheus, which renders a histogram as a summary unless told
+/// buckets (its observe buffers the raw value; the quantiles are made at the scrape). The
+/// same 12 values as `histogram_observe` (a best case: 12 buckets), and 4 096 values spread
+/// evenly in log scale from 1 ms to 10 s (what latencies do: hundreds of buckets, more than a
+/// thread's own cells hold). Then the scrape of 100 series, each holding 10 000
+/// observations: `encode` against `render`.
+fn summary(c: &mut Criterion) {
+    let few = spread_values();
+    let spread: Vec<f64> = (0..4096)
+        .map(|i| 1e-3 * 10f64.powf(4.0 * f64::from(i) / 4096.0))
+        .collect();
+    let spread = {
+        // Visited in a scattered order, not ascending (an odd multiplier permutes 0..4096).
+        let mut shuffled = spread.clone();
+        for (i, slot) in shuffled.iter_mut().enumerate() {
+            *slot = spread[(i * 2_654_435_761) % spread.len()];
+        }
+        shuffled
+    };
+    thread_local!(static I: std::cell::Cell<usize> = const { std::cell::Cell::new(0) });
+    let quantiles = metrics_core::Quantiles::new([0.5, 0.9, 0.99]).unwrap();
+    for (name, threads, values) in [
+        ("summary_observe", 1, &few),
+        ("summary_observe_2threads", 2, &few),
+        ("summary_observe_spread", 1, &spread),
+        ("summary_observe_spread_2threads", 2, &spread),
+    ] {
+        let value = || {
+            I.with(|i| {
+                i.set(i.get().wrapping_add(1));
+                values[i.get() % values.len()]
+            })
+        };
+        let mut group = c.benchmark_group(name);
+        let ours = Registry::new().summary("bench_seconds", "Bench.", quantiles.clone());
+        bench(&mut group, "ours", threads, || {
+            ours.observe(black_box(value()))
+        });
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let summary = metrics::Recorder::register_histogram(
+            &recorder,
+            &peer::metrics_key("bench_seconds"),
+            &peer::METADATA,
+        );
+        let handle = recorder.handle();
+        bench(&mut group, "metrics", threads, || {
+            summary.record(black_box(value()))
+        });
+        black_box(handle.render().len());
+        group.finish();
+    }
+
+    let mut group = c.benchmark_group("summary_encode_100");
+    group.sample_size(20);
+    let registry = Registry::new();
+    let ours: Family<DynLabels, metrics_core::Summary> = registry.family_with(
+        Opts::new("bench_seconds", "Bench.").labels(&["route"]),
+        quantiles,
+    );
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    for series in 0..100 {
+        let route = format!("/route/{series}");
+        let key = metrics::Key::from_parts(
+            "bench_seconds",
+            vec![metrics::Label::new("route", route.clone())],
+        );
+        let theirs = metrics::Recorder::register_histogram(&recorder, &key, &peer::METADATA);
+        let ours = ours.with_label_values(&[&route]);
+        for i in 0..10_000 {
+            let v = spread[(i * 7 + series) % spread.len()];
+            ours.observe(v);
+            theirs.record(v);
+        }
+    }
+    let handle = recorder.handle();
+    let mut out = Vec::new();
+    group.bench_function("ours", |b| {
+        b.iter(|| {
+            out.clear();
+            registry.encode(Format::Text, &mut out);
+            black_box(out.len())
+        })
+    });
+    group.bench_function("metrics", |b| b.iter(|| black_box(handle.render().len())));
+    group.finish();
+}
+
 /// The `metrics` facade: what `counter!("bench_requests_total", "route" => .., "status" =>
 /// ..).increment(1)` does, called each time as most code calls it (a static key, the
 /// recorder asked for the handle every time), with a kept handle, and over 256 label sets
@@ -674,6 +762,7 @@ criterion_group!(
     labeled_dynamic_cycle,
     labeled_fixed_inc,
     histogram_observe,
+    summary,
     encode_text,
     facade_counter
 );

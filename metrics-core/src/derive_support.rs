@@ -5,9 +5,11 @@
 //! place at the offending field, so a bad name fails the build with the rule's message, from
 //! the same predicates as [`check_metric_name`](crate::check_metric_name) at runtime.
 
+pub use crate::metric::MemberConfig;
 pub use crate::model::MetricKind;
 pub use crate::{
-    Buckets, LabelSet, LabelValue, NativeBuckets, Opts, Overflow, RegisterError, Registry,
+    Buckets, LabelSet, LabelValue, NativeBuckets, Opts, Overflow, Quantiles, RegisterError,
+    Registry,
 };
 pub use core;
 
@@ -86,6 +88,14 @@ pub const fn assert_native_fits(shape: Shape) {
     }
 }
 
+/// Fails const evaluation if `quantiles`, `max_age_secs` or `age_buckets` is set on a field
+/// that holds no summaries.
+pub const fn assert_quantiles_fit(shape: Shape) {
+    if !matches!(shape.kind, MetricKind::Summary) {
+        panic!("`quantiles`, `max_age_secs` and `age_buckets` fit only a `Summary` or a `Family` of summaries: remove them from this field");
+    }
+}
+
 /// Fails const evaluation if a family option (`series_limit`, `overflow`,
 /// `expire_after_secs`) is set on a plain metric.
 pub const fn assert_family_option(shape: Shape) {
@@ -119,7 +129,7 @@ pub const fn assert_labels_not_needed(shape: Shape) {
 
 /// A field type of a `#[derive(MetricGroup)]` struct.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a metric: a `#[derive(MetricGroup)]` field is a `Counter`, `Gauge` or `Histogram`, or a `Family` of them",
+    message = "`{Self}` is not a metric: a `#[derive(MetricGroup)]` field is a `Counter`, `Gauge`, `Histogram` or `Summary`, or a `Family` of them",
     label = "not a metric"
 )]
 pub trait GroupMember: Sized {
@@ -131,7 +141,7 @@ pub trait GroupMember: Sized {
     fn register(
         registry: &Registry,
         opts: Opts,
-        buckets: Option<Buckets>,
+        config: MemberConfig,
     ) -> Result<Self, RegisterError>;
 }
 
@@ -148,9 +158,9 @@ impl<M: Metric> GroupMember for M {
     fn register(
         registry: &Registry,
         opts: Opts,
-        buckets: Option<Buckets>,
+        config: MemberConfig,
     ) -> Result<Self, RegisterError> {
-        let family = registry.try_family_with::<(), M>(opts, M::config_from(buckets))?;
+        let family = registry.try_family_with::<(), M>(opts, M::config_from(config))?;
         Ok(family.get(&()).into_owned())
     }
 }
@@ -167,8 +177,8 @@ impl<L: LabelSet + 'static, M: Metric> GroupMember for Family<L, M> {
     fn register(
         registry: &Registry,
         opts: Opts,
-        buckets: Option<Buckets>,
+        config: MemberConfig,
     ) -> Result<Self, RegisterError> {
-        registry.try_family_with::<L, M>(opts, M::config_from(buckets))
+        registry.try_family_with::<L, M>(opts, M::config_from(config))
     }
 }

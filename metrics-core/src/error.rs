@@ -129,6 +129,49 @@ impl fmt::Display for BucketsError {
 
 impl std::error::Error for BucketsError {}
 
+/// Why a summary's [`Quantiles`](crate::Quantiles) were refused.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum QuantilesError {
+    /// A quantile must be between 0 and 1.
+    Quantile(f64),
+    /// A quantile's allowed error must be above 0 and below 1.
+    AllowedError {
+        /// The quantile.
+        quantile: f64,
+        /// Its allowed error.
+        error: f64,
+    },
+    /// The same quantile twice.
+    Duplicate(f64),
+    /// The window's max age must be at least one millisecond per age bucket.
+    MaxAge(std::time::Duration),
+    /// The window needs at least one age bucket.
+    AgeBuckets(u32),
+}
+
+impl fmt::Display for QuantilesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QuantilesError::Quantile(q) => write!(f, "quantile {q} is not between 0 and 1"),
+            QuantilesError::AllowedError { quantile, error } => write!(
+                f,
+                "the allowed error {error} of quantile {quantile} is not above 0 and below 1"
+            ),
+            QuantilesError::Duplicate(q) => write!(f, "quantile {q} is given twice"),
+            QuantilesError::MaxAge(age) => write!(
+                f,
+                "a summary window of {age:?} is shorter than a millisecond per age bucket"
+            ),
+            QuantilesError::AgeBuckets(n) => {
+                write!(f, "a summary window needs at least one age bucket, not {n}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for QuantilesError {}
+
 /// Why a registration was refused.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

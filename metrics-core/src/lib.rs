@@ -1,5 +1,5 @@
-//! Prometheus instrumentation for Rust services: counters, gauges and histograms with
-//! bounded label families, naming rules enforced where the metric is declared, and every
+//! Prometheus instrumentation for Rust services: counters, gauges, histograms and summaries
+//! with bounded label families, naming rules enforced where the metric is declared, and every
 //! exposition format a scraper asks for (text 0.0.4, OpenMetrics 1.0.0, protobuf), chosen by
 //! [`negotiate`].
 //!
@@ -50,7 +50,7 @@
 //!
 //! # How it works
 //! Counters and histograms record into cells owned by the calling thread, with no lock and
-//! no locked instruction; every [`Family`] is bounded ([`DEFAULT_SERIES_LIMIT`] unless set),
+//! no locked instruction (a [`Summary`] counts into native-histogram buckets the same way); every [`Family`] is bounded ([`DEFAULT_SERIES_LIMIT`] unless set),
 //! a dense array for fixed-cardinality labels and otherwise a hash table that lookups read
 //! without a lock; one set of naming rules ([`Rule`]) serves [`checked_name`], registration
 //! and [`lint_exposition`]. The layers, the module map and the concurrency story are in
@@ -79,7 +79,9 @@ pub use collector::{Collection, Collector, FamilyWriter};
 pub use encode::compress::Compression;
 pub use encode::negotiate::{negotiate, try_negotiate};
 pub use encode::Format;
-pub use error::{BucketsError, Conflict, ExemplarError, LabelError, RegisterError, ValueError};
+pub use error::{
+    BucketsError, Conflict, ExemplarError, LabelError, QuantilesError, RegisterError, ValueError,
+};
 pub use label::{Allowlist, DynLabels, LabelSet, LabelValue};
 pub use metric::buckets::{Buckets, DEFAULT_BUCKETS};
 pub use metric::counter::Counter;
@@ -90,6 +92,7 @@ pub use metric::histogram::{Histogram, HistogramSnapshot};
 pub use metric::native::NativeBuckets;
 pub use metric::series::Series;
 pub use metric::state_set::StateSet;
+pub use metric::summary::{Quantiles, Summary, SummarySnapshot};
 pub use metric::timer::HistogramTimer;
 pub use metric::Metric;
 /// Derives [`LabelSet`] for a struct whose fields are label values: label names from the
@@ -160,6 +163,9 @@ pub use metrics_macros::LabelValue;
 /// | `labels = ["...", ...]` | `Family` field | label names, for `DynLabels` and tuples (required there) |
 /// | `buckets = [...]` | histogram field | classic bucket bounds, strictly increasing |
 /// | `native = factor` | histogram field | native buckets, each at most `factor` wider than the last |
+/// | `quantiles = [...]` | summary field | the quantiles reported ([`Quantiles::new`]; default 0.5, 0.9, 0.99) |
+/// | `max_age_secs = N` | summary field | the window's length (default 600) |
+/// | `age_buckets = N` | summary field | the steps the window moves in (default 5) |
 /// | `series_limit = N` | `Family` field | the most series ([`Opts::series_limit`]) |
 /// | `overflow = "reject"` | `Family` field | refuse label sets past the limit (default `"collapse"`) |
 /// | `expire_after_secs = N` | `Family` field | drop series idle that long ([`Opts::expire_after`]) |
@@ -169,7 +175,9 @@ pub use metrics_macros::LabelValue;
 /// family without `labels`, and a label name given twice fail the build.
 ///
 /// ```
-/// use metrics_core::{Counter, DynLabels, Family, Gauge, Histogram, MetricGroup, Registry};
+/// use metrics_core::{
+///     Counter, DynLabels, Family, Gauge, Histogram, MetricGroup, Registry, Summary,
+/// };
 ///
 /// #[derive(MetricGroup)]
 /// #[metrics(namespace = "shop")]
@@ -184,6 +192,9 @@ pub use metrics_macros::LabelValue;
 ///     /// Searches, by what was searched: user input, so bounded and forgotten when idle.
 ///     #[metric(labels = ["query"], series_limit = 500, overflow = "reject", expire_after_secs = 3600)]
 ///     searches_total: Family<DynLabels, Counter>,
+///     /// Payment time: this instance's quantiles over the last two minutes.
+///     #[metric(unit = "seconds", quantiles = [0.5, 0.99], max_age_secs = 120)]
+///     payment_duration_seconds: Summary,
 /// }
 ///
 /// let registry = Registry::new();
@@ -200,7 +211,7 @@ pub use metrics_macros::MetricGroup;
 pub use model::{
     BucketBounds, CardinalityReport, CounterSample, Exemplar, FamilyCardinality, FamilyDesc,
     FamilyView, HistogramSample, LabelCardinality, LabelPairs, MetricFamilies, MetricKind,
-    NativeSnapshot, Sample, SeriesView, Value, NEAR_LIMIT,
+    NativeSnapshot, Sample, SeriesView, SummarySample, Value, NEAR_LIMIT,
 };
 pub use naming::{
     check_label_name, check_metric_name, check_unit, checked_name, lint_exposition, LintLevel,

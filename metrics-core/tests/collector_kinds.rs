@@ -51,6 +51,14 @@ impl Collector for Everything {
             &["worker"],
         )
         .states(&["w1"], &[("active", true), ("draining", false)]);
+        out.family_of(
+            MetricKind::Summary,
+            "job_wait_seconds",
+            "Queue wait.",
+            Some("seconds"),
+            &[],
+        )
+        .summary(&[], 10, 2.5, &[(0.5, 0.2), (0.99, 1.25)]);
     }
 }
 
@@ -75,6 +83,16 @@ impl Collector for Mistaken {
         .sample(&[], 1.0);
         out.family_of(MetricKind::Counter, "arity_total", "Counter.", None, &["a"])
             .sample(&["x", "y"], 1.0);
+        out.family_of(
+            MetricKind::Summary,
+            "bad_quantile_seconds",
+            "Bad.",
+            None,
+            &[],
+        )
+        .summary(&[], 1, 1.0, &[(1.5, 1.0)]);
+        out.family_of(MetricKind::Gauge, "pool_size", "Gauge.", None, &[])
+            .summary(&[], 1, 1.0, &[]);
     }
 }
 
@@ -120,6 +138,12 @@ worker_info{version="1.2.3"} 1
 # TYPE worker_mode gauge
 worker_mode{worker="w1",worker_mode="active"} 1
 worker_mode{worker="w1",worker_mode="draining"} 0
+# HELP job_wait_seconds Queue wait.
+# TYPE job_wait_seconds summary
+job_wait_seconds{quantile="0.5"} 0.2
+job_wait_seconds{quantile="0.99"} 1.25
+job_wait_seconds_sum 2.5
+job_wait_seconds_count 10
 "#
     );
     let open_metrics = encode(&registry, Format::OpenMetrics);
@@ -132,6 +156,8 @@ worker_mode{worker="w1",worker_mode="draining"} 0
         "# TYPE worker info\n",
         "\nworker_info{version=\"1.2.3\"} 1\n",
         "# TYPE worker_mode stateset\n",
+        "# TYPE job_wait_seconds summary\n# UNIT job_wait_seconds seconds\n",
+        "job_wait_seconds{quantile=\"0.99\"} 1.25\njob_wait_seconds_count 10\n",
     ] {
         assert!(
             open_metrics.contains(expected),
@@ -169,6 +195,8 @@ fn what_does_not_fit_is_left_out_and_reported() {
         [
             ("arity_total".to_owned(), Rule::InvalidSample),
             ("bad_bounds_seconds".to_owned(), Rule::InvalidSample),
+            ("bad_quantile_seconds".to_owned(), Rule::InvalidSample),
+            ("pool_size".to_owned(), Rule::InvalidSample),
             ("short_counts_seconds".to_owned(), Rule::InvalidSample),
             ("wrong_kind".to_owned(), Rule::InvalidSample),
             ("wrong_unit".to_owned(), Rule::UnitNotInName),

@@ -67,54 +67,17 @@ fn per_bucket(cumulative: &[u64]) -> Vec<u64> {
         .collect()
 }
 
-mod proto {
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(crate) struct MetricFamily {
-        #[prost(string, optional, tag = "1")]
-        pub(crate) name: Option<String>,
-        #[prost(message, repeated, tag = "4")]
-        pub(crate) metric: Vec<Metric>,
-    }
-
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(crate) struct Metric {
-        #[prost(message, optional, tag = "7")]
-        pub(crate) histogram: Option<Histogram>,
-    }
-
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(crate) struct Histogram {
-        #[prost(uint64, optional, tag = "1")]
-        pub(crate) sample_count: Option<u64>,
-        #[prost(double, optional, tag = "2")]
-        pub(crate) sample_sum: Option<f64>,
-        #[prost(message, repeated, tag = "3")]
-        pub(crate) bucket: Vec<Bucket>,
-        #[prost(uint64, optional, tag = "7")]
-        pub(crate) zero_count: Option<u64>,
-        #[prost(sint64, repeated, tag = "13")]
-        pub(crate) positive_delta: Vec<i64>,
-    }
-
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(crate) struct Bucket {
-        #[prost(uint64, optional, tag = "1")]
-        pub(crate) cumulative_count: Option<u64>,
-        #[prost(double, optional, tag = "2")]
-        pub(crate) upper_bound: Option<f64>,
-    }
-}
+#[path = "common/proto.rs"]
+mod proto;
 
 /// The `work_seconds` histogram of a protobuf exposition.
-fn from_protobuf(mut body: &[u8]) -> proto::Histogram {
-    while !body.is_empty() {
-        let family = <proto::MetricFamily as prost::Message>::decode_length_delimited(&mut body)
-            .expect("delimited families");
-        if family.name.as_deref() == Some("work_seconds") {
-            return family.metric[0].histogram.clone().expect("a histogram");
-        }
-    }
-    panic!("no work_seconds");
+fn from_protobuf(body: &[u8]) -> proto::Histogram {
+    let families = proto::decode(body);
+    let family = families
+        .iter()
+        .find(|f| f.name.as_deref() == Some("work_seconds"))
+        .expect("work_seconds");
+    family.metric[0].histogram.clone().expect("a histogram")
 }
 
 /// Sets its flag when dropped.

@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use metrics_core::{
-    negotiate, Buckets, Counter, DynLabels, Family, Format, Gauge, Histogram, Opts, Registry,
+    negotiate, Buckets, Counter, DynLabels, Family, Format, Gauge, Histogram, Opts, Quantiles,
+    Registry,
 };
 use serde_json::Value;
 
@@ -191,6 +192,17 @@ fn prometheus_reads_back_every_format_exactly() {
     let sum = latency.snapshot().sum();
     assert!((sum - 5.45).abs() < 1e-12);
 
+    // A summary whose quantiles are exact: powers of two are bucket bounds at every schema,
+    // and each quantile's rank falls at the end of its bucket.
+    let rpc = registry.summary(
+        "e2e_rpc_seconds",
+        "RPC time.",
+        Quantiles::new([0.25, 0.5, 0.99]).unwrap(),
+    );
+    for v in [1.0, 2.0, 4.0, 8.0] {
+        rpc.observe(v);
+    }
+
     let (negotiated, negotiated_log) = serve(registry.clone(), None);
     let (text, _) = serve(registry.clone(), Some(Format::Text));
     let (openmetrics, _) = serve(registry.clone(), Some(Format::OpenMetrics));
@@ -227,6 +239,17 @@ fn prometheus_reads_back_every_format_exactly() {
             20.0,
             "{job}"
         );
+        for (quantile, value) in [("0.25", 1.0), ("0.5", 2.0), ("0.99", 8.0)] {
+            let found = q(&format!(
+                "e2e_rpc_seconds{{job=\"JOB\",quantile=\"{quantile}\"}}"
+            ));
+            assert!(
+                (found - value).abs() <= value * 0.003,
+                "{job} q{quantile}: {found}"
+            );
+        }
+        assert_eq!(q(r#"e2e_rpc_seconds_count{job="JOB"}"#), 4.0, "{job}");
+        assert_eq!(q(r#"e2e_rpc_seconds_sum{job="JOB"}"#), 15.0, "{job}");
         for quantile in [0.5, 0.75, 0.9] {
             assert_eq!(
                 q(&format!(

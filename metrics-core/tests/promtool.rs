@@ -8,7 +8,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use metrics_core::{
-    Buckets, Counter, DynLabels, Family, Format, Gauge, Histogram, Opts, ProcessCollector, Registry,
+    Buckets, Counter, DynLabels, Family, Format, Gauge, Histogram, Opts, ProcessCollector,
+    Quantiles, Registry, Summary,
 };
 
 mod common;
@@ -57,8 +58,18 @@ fn promtool_accepts_our_exposition() {
         .counter("cpu_seconds_total", "CPU.")
         .inc_by_f64(0.125);
 
+    let rpc: Family<DynLabels, Summary> = registry.family_with(
+        Opts::new("rpc_duration_seconds", "RPC latency.").labels(&["method"]),
+        Quantiles::new([0.5, 0.9, 0.99]).unwrap(),
+    );
+    for v in [0.002, 0.01, 0.3] {
+        rpc.with_label_values(&["users"]).observe(v);
+    }
+    rpc.with_label_values(&["empty"]); // NaN quantiles
+
     let mut body = Vec::new();
     registry.encode(Format::Text, &mut body);
+    assert!(String::from_utf8_lossy(&body).contains("# TYPE rpc_duration_seconds summary"));
     let mut child = Command::new(promtool)
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

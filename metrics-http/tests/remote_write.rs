@@ -10,7 +10,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use common::{fake, Reply, Seen};
-use metrics_core::{Buckets, Counter, DynLabels, Family, Histogram, NativeBuckets, Opts, Registry};
+use metrics_core::{
+    Buckets, Counter, DynLabels, Family, Histogram, NativeBuckets, Opts, Quantiles, Registry,
+};
 use metrics_http::{Auth, PeriodicPush, PushError, RemoteWrite, RemoteWriteProtocol, Retry};
 use prost::Message;
 
@@ -35,7 +37,7 @@ fn writer(addr: SocketAddr, protocol: RemoteWriteProtocol) -> RemoteWrite {
 
 /// A registry with one of everything remote write carries: a labelled counter with an
 /// exemplar, a gauge, a classic histogram with an exemplar, a native-only histogram with a
-/// unit.
+/// unit, a summary.
 fn registry() -> Registry {
     let registry = Registry::new();
     let rows: Family<DynLabels, Counter> =
@@ -62,6 +64,15 @@ fn registry() -> Registry {
     // (negative bucket 2), one zero.
     for v in [2.0, 2.0, 7.0, -3.0, 0.0] {
         native.with_label_values(&["a"]).observe(v);
+    }
+    // Powers of two: the quantiles whose rank ends a bucket are exact.
+    let summary = registry.summary(
+        "batch_call_seconds",
+        "Call time.",
+        Quantiles::new([0.5, 1.0]).unwrap(),
+    );
+    for v in [1.0, 4.0] {
+        summary.observe(v);
     }
     registry
 }
@@ -153,9 +164,10 @@ fn v2_request_decodes_against_the_published_message() {
             .unwrap()
             .1
             .clone();
+        // A bucket by its `le`, a summary's quantile series by its `quantile`.
         let le = labels
             .iter()
-            .find(|(n, _)| n == "le")
+            .find(|(n, _)| n == "le" || n == "quantile")
             .map(|(_, v)| v.clone());
         by_name.insert((name, le), (labels, series.clone()));
     }
@@ -199,6 +211,15 @@ fn v2_request_decodes_against_the_published_message() {
     );
     assert_eq!(get("batch_step_seconds_sum", None).samples[0].value, 0.7);
     assert_eq!(get("batch_step_seconds_count", None).samples[0].value, 1.0);
+
+    for (quantile, value) in [("0.5", 1.0), ("1", 4.0)] {
+        let series = get("batch_call_seconds", Some(quantile));
+        assert_eq!(series.samples[0].value, value, "quantile {quantile}");
+        assert_eq!(series.metadata.as_ref().unwrap().r#type, 5, "SUMMARY");
+        assert!(series.samples[0].start_timestamp > 0);
+    }
+    assert_eq!(get("batch_call_seconds_sum", None).samples[0].value, 5.0);
+    assert_eq!(get("batch_call_seconds_count", None).samples[0].value, 2.0);
 
     let native = get("batch_item_bytes", None);
     assert!(native.samples.is_empty());

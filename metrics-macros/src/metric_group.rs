@@ -16,6 +16,9 @@ struct FieldOptions {
     labels: Option<(Span, Vec<LitStr>)>,
     buckets: Option<(Span, Vec<f64>)>,
     native: Option<(Span, f64)>,
+    quantiles: Option<(Span, Vec<f64>)>,
+    max_age_secs: Option<(Span, u64)>,
+    age_buckets: Option<(Span, u32)>,
     series_limit: Option<(Span, usize)>,
     overflow: Option<(Span, bool)>,
     expire_after_secs: Option<(Span, u64)>,
@@ -93,6 +96,44 @@ fn field_options(field: &syn::Field) -> syn::Result<FieldOptions> {
                     ));
                 }
                 options.native = Some((key, factor));
+            } else if meta.path.is_ident("quantiles") {
+                let key = meta.path.span();
+                let value = meta.value()?;
+                let content;
+                syn::bracketed!(content in value);
+                let list = content.parse_terminated(|p| p.parse::<syn::Lit>(), syn::Token![,])?;
+                let mut quantiles: Vec<f64> = Vec::new();
+                for lit in list {
+                    let q = match &lit {
+                        syn::Lit::Float(f) => f.base10_parse::<f64>()?,
+                        syn::Lit::Int(i) => i.base10_parse::<f64>()?,
+                        other => return Err(Error::new(other.span(), "quantiles are numbers")),
+                    };
+                    if !(0.0..=1.0).contains(&q) {
+                        return Err(Error::new(lit.span(), "a quantile is between 0 and 1"));
+                    }
+                    if quantiles.contains(&q) {
+                        return Err(Error::new(lit.span(), "this quantile is given twice"));
+                    }
+                    quantiles.push(q);
+                }
+                options.quantiles = Some((key, quantiles));
+            } else if meta.path.is_ident("max_age_secs") {
+                let key = meta.path.span();
+                let secs: syn::LitInt = meta.value()?.parse()?;
+                let secs = secs.base10_parse::<u64>()?;
+                if secs == 0 {
+                    return Err(meta.error("a summary's window is at least 1 second"));
+                }
+                options.max_age_secs = Some((key, secs));
+            } else if meta.path.is_ident("age_buckets") {
+                let key = meta.path.span();
+                let n: syn::LitInt = meta.value()?.parse()?;
+                let n = n.base10_parse::<u32>()?;
+                if !(1..=1000).contains(&n) {
+                    return Err(meta.error("a summary's window has 1 to 1000 age buckets"));
+                }
+                options.age_buckets = Some((key, n));
             } else if meta.path.is_ident("series_limit") {
                 let key = meta.path.span();
                 let limit: syn::LitInt = meta.value()?.parse()?;
@@ -126,7 +167,8 @@ fn field_options(field: &syn::Field) -> syn::Result<FieldOptions> {
             } else {
                 return Err(meta.error(
                     "unknown option: expected `name`, `unit`, `labels = [...]`, `buckets = [...]`, \
-                     `native = <bucket factor>`, `series_limit = N`, `overflow = \"reject\"` or \
+                     `native = <bucket factor>`, `quantiles = [...]`, `max_age_secs = N`, \
+                     `age_buckets = N`, `series_limit = N`, `overflow = \"reject\"` or \
                      `expire_after_secs = N`",
                 ));
             }
@@ -287,6 +329,16 @@ pub(crate) fn metric_group(input: &DeriveInput) -> syn::Result<Tokens> {
         if let Some((key, _)) = &field_options.native {
             check(quote!(assert_native_fits(#shape)), *key);
         }
+        for key in [
+            field_options.quantiles.as_ref().map(|(key, _)| *key),
+            field_options.max_age_secs.map(|(key, _)| key),
+            field_options.age_buckets.map(|(key, _)| key),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            check(quote!(assert_quantiles_fit(#shape)), key);
+        }
         if let Some((key, limit)) = &field_options.series_limit {
             check(quote!(assert_family_option(#shape)), *key);
             opts = quote!(#opts.series_limit(#limit));
@@ -310,14 +362,42 @@ pub(crate) fn metric_group(input: &DeriveInput) -> syn::Result<Tokens> {
                 #krate::derive_support::Buckets::new([#(#bounds),*]).unwrap_or_default()
             }
         });
+        let config = quote!(#krate::derive_support::MemberConfig);
+        let summary = field_options.quantiles.is_some()
+            || field_options.max_age_secs.is_some()
+            || field_options.age_buckets.is_some();
         let buckets = match (classic, field_options.native.map(|(_, factor)| factor)) {
-            (Some(classic), None) => quote!(::core::option::Option::Some(#classic)),
+            _ if summary => {
+                let quantiles = match &field_options.quantiles {
+                    Some((_, quantiles)) => quote! {
+                        // Checked between 0 and 1, and distinct, by the derive.
+                        #krate::derive_support::Quantiles::new([#(#quantiles),*]).unwrap_or_default()
+                    },
+                    None => quote!(#krate::derive_support::Quantiles::default()),
+                };
+                let secs = field_options.max_age_secs.map_or(600, |(_, secs)| secs);
+                let steps = field_options.age_buckets.map_or(5, |(_, n)| n);
+                quote! {{
+                    let quantiles = #quantiles;
+                    // At least a second and at most 1000 steps: a millisecond per step.
+                    let quantiles = match quantiles
+                        .clone()
+                        .max_age(::core::time::Duration::from_secs(#secs))
+                        .and_then(|q| q.age_buckets(#steps))
+                    {
+                        ::core::result::Result::Ok(q) => q,
+                        ::core::result::Result::Err(_) => quantiles,
+                    };
+                    #config::Quantiles(quantiles)
+                }}
+            }
+            (Some(classic), None) => quote!(#config::Buckets(#classic)),
             (classic, Some(factor)) => {
                 let classic = classic.unwrap_or_else(
                     || quote!(#krate::derive_support::Buckets::new([]).unwrap_or_default()),
                 );
                 quote! {
-                    ::core::option::Option::Some(
+                    #config::Buckets(
                         // The factor was checked above 1 by the derive.
                         match #krate::derive_support::NativeBuckets::new(#factor) {
                             ::core::result::Result::Ok(native) => #classic.native(native),
@@ -326,7 +406,7 @@ pub(crate) fn metric_group(input: &DeriveInput) -> syn::Result<Tokens> {
                     )
                 }
             }
-            (None, None) => quote!(::core::option::Option::None),
+            (None, None) => quote!(#config::Default),
         };
         inits.push(quote! {
             #ident: <#ty as #krate::derive_support::GroupMember>::register(registry, #opts, #buckets)?,

@@ -1,6 +1,8 @@
 //! Heap bytes per series: a counter family of 100 000 series with 2 dynamic labels, in ours and
 //! in each peer, measured with a counting global allocator. Prints one line per crate:
-//! `bytes_per_series <crate> <value>`.
+//! `bytes_per_series <crate> <value>`. Then summaries, ours against metrics-exporter-prometheus
+//! (the only peer with one): 100 series, each given 10 000 latencies spread over four powers of
+//! ten and scraped once: `summary_bytes_per_series <crate> <value>`.
 //!
 //! `cargo run --release -p benches --bin memory`
 
@@ -128,4 +130,51 @@ fn main() {
     ] {
         println!("bytes_per_series {name} {bytes:.1}");
     }
+    summaries();
+}
+
+const SUMMARIES: usize = 100;
+
+/// Heap bytes per summary series, on this thread alone.
+fn summaries() {
+    let latency = |i: usize| 1e-3 * 10f64.powf(4.0 * ((i * 2_654_435_761) % 4096) as f64 / 4096.0);
+    let before = live_bytes();
+    let registry = metrics_core::Registry::new();
+    let family: metrics_core::Family<metrics_core::DynLabels, metrics_core::Summary> = registry
+        .family_with(
+            metrics_core::Opts::new("call_seconds", "Calls.").labels(&["route"]),
+            metrics_core::Quantiles::new([0.5, 0.9, 0.99]).unwrap(),
+        );
+    for series in 0..SUMMARIES {
+        let summary = family.with_label_values(&[&format!("/route/{series}")]);
+        for i in 0..10_000 {
+            summary.observe(latency(i + series));
+        }
+    }
+    let mut out = Vec::new();
+    registry.encode(metrics_core::Format::Text, &mut out);
+    drop(out);
+    let ours = (live_bytes() - before) as f64 / SUMMARIES as f64;
+    black_box(&registry);
+    drop(registry);
+
+    let before = live_bytes();
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    static METADATA: metrics::Metadata<'static> =
+        metrics::Metadata::new(module_path!(), metrics::Level::INFO, None);
+    for series in 0..SUMMARIES {
+        let key = metrics::Key::from_parts(
+            "call_seconds",
+            vec![metrics::Label::new("route", format!("/route/{series}"))],
+        );
+        let summary = metrics::Recorder::register_histogram(&recorder, &key, &METADATA);
+        for i in 0..10_000 {
+            summary.record(latency(i + series));
+        }
+    }
+    black_box(recorder.handle().render().len());
+    let theirs = (live_bytes() - before) as f64 / SUMMARIES as f64;
+    black_box(&recorder);
+    println!("summary_bytes_per_series ours {ours:.0}");
+    println!("summary_bytes_per_series metrics {theirs:.0}");
 }

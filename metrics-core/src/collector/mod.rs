@@ -9,7 +9,9 @@ pub(crate) mod tokio;
 use std::collections::HashSet;
 
 use crate::label::push_pair;
-use crate::model::{BucketBounds, CounterSample, FamilyDesc, HistogramSample, MetricKind, Sink};
+use crate::model::{
+    BucketBounds, CounterSample, FamilyDesc, HistogramSample, MetricKind, Sink, SummarySample,
+};
 use crate::naming::{self, Problem};
 
 /// Something that produces metric families when the registry is encoded, rather than
@@ -130,8 +132,8 @@ impl<'a> Collection<'a> {
     /// Starts a family of any kind but histograms (which need their bounds: see
     /// [`histogram_family`](Self::histogram_family)), with a unit if given (OpenMetrics
     /// `# UNIT`; the name must end with it): a counter, gauge or unknown family takes
-    /// [`FamilyWriter::sample`], an info family [`FamilyWriter::info`], a state set
-    /// [`FamilyWriter::states`].
+    /// [`FamilyWriter::sample`], a summary [`FamilyWriter::summary`], an info family
+    /// [`FamilyWriter::info`], a state set [`FamilyWriter::states`].
     pub fn family_of(
         &mut self,
         kind: MetricKind,
@@ -296,6 +298,37 @@ impl<'c, 'a> FamilyWriter<'c, 'a> {
         self
     }
 
+    /// Adds one series of a summary family: the count and sum of its observations, and
+    /// (quantile, value) pairs with quantiles between 0 and 1, increasing.
+    pub fn summary(
+        &mut self,
+        values: &[&str],
+        count: u64,
+        sum: f64,
+        quantiles: &[(f64, f64)],
+    ) -> &mut Self {
+        let fits = quantiles.iter().all(|(q, _)| (0.0..=1.0).contains(q))
+            && quantiles.windows(2).all(|w| w[0].0 < w[1].0);
+        if !fits && self.valid {
+            let problem = Problem::metric(&self.name, naming::Rule::InvalidSample);
+            self.collection.problem(problem);
+            return self;
+        }
+        if !self.start(values, &[MetricKind::Summary]) {
+            return self;
+        }
+        let sample = SummarySample {
+            count,
+            sum,
+            quantiles,
+            created: None,
+        };
+        self.collection
+            .sink
+            .summary(&self.name, &self.block, &sample);
+        self
+    }
+
     /// Adds one series of an info family (value 1).
     pub fn info(&mut self, values: &[&str]) -> &mut Self {
         if self.start(values, &[MetricKind::Info]) {
@@ -327,6 +360,7 @@ pub(crate) fn names_written(collector: &dyn Collector) -> Vec<String> {
         fn counter(&mut self, _: &str, _: &str, _: &CounterSample<'_>) {}
         fn gauge(&mut self, _: &str, _: &str, _: f64) {}
         fn histogram(&mut self, _: &str, _: &str, _: &crate::model::HistogramSample<'_>) {}
+        fn summary(&mut self, _: &str, _: &str, _: &SummarySample<'_>) {}
         fn info(&mut self, _: &str, _: &str) {}
         fn state(&mut self, _: &str, _: &str, _: &str, _: bool) {}
     }

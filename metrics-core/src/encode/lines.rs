@@ -76,6 +76,38 @@ impl<'a> Lines<'a> {
         }
     }
 
+    /// The `{quantile="q"}` lines of a summary; `canonical` writes `1.0` rather than `1`, as
+    /// OpenMetrics wants its numbers in label values.
+    pub(crate) fn quantiles(
+        &mut self,
+        name: &str,
+        labels: &str,
+        quantiles: &[(f64, f64)],
+        canonical: bool,
+    ) {
+        let mut text = std::mem::take(&mut self.scratch).into_bytes();
+        for &(quantile, value) in quantiles {
+            text.clear();
+            write_f64(&mut text, quantile);
+            if canonical && text.iter().all(u8::is_ascii_digit) {
+                text.extend_from_slice(b".0");
+            }
+            let q = std::str::from_utf8(&text).unwrap_or("NaN");
+            write_series_start(
+                self.out,
+                name,
+                "",
+                self.const_labels,
+                labels,
+                Some(("quantile", q)),
+            );
+            write_f64(self.out, value);
+            self.out.push(b'\n');
+        }
+        text.clear();
+        self.scratch = String::from_utf8(text).unwrap_or_default();
+    }
+
     /// One state of a state set: labelled with the family's own name, 1 or 0.
     pub(crate) fn state(&mut self, name: &str, labels: &str, state: &str, on: bool) {
         let mut escaped = std::mem::take(&mut self.scratch);

@@ -8,6 +8,7 @@ use crate::encode::lines::Lines;
 use crate::encode::text::escape_help;
 use crate::model::{
     BucketBounds, CounterSample, Exemplar, FamilyDesc, HistogramSample, MetricKind, Sink,
+    SummarySample,
 };
 use crate::runtime::float::{write_f64, write_timestamp};
 
@@ -101,6 +102,15 @@ impl Sink for OpenMetricsEncoder<'_> {
             BucketBounds::le_canonical,
             |lines, i| exemplar(lines.out, sample.exemplar(i)),
         );
+        self.lines.integer(name, "_count", labels, sample.count);
+        self.lines.float(name, "_sum", labels, sample.sum);
+        if let Some(created) = sample.created {
+            self.created(name, labels, created);
+        }
+    }
+
+    fn summary(&mut self, name: &str, labels: &str, sample: &SummarySample<'_>) {
+        self.lines.quantiles(name, labels, sample.quantiles, true);
         self.lines.integer(name, "_count", labels, sample.count);
         self.lines.float(name, "_sum", labels, sample.sum);
         if let Some(created) = sample.created {

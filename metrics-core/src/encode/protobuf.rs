@@ -9,7 +9,7 @@
 
 use crate::model::{
     CounterSample, Exemplar, FamilyDesc, HistogramSample, LabelPairs, MetricKind, NativeSnapshot,
-    Sink,
+    Sink, SummarySample,
 };
 
 // Field numbers of `metrics.proto`.
@@ -20,12 +20,19 @@ const FAMILY_METRIC: u32 = 4;
 const METRIC_LABEL: u32 = 1;
 const METRIC_GAUGE: u32 = 2;
 const METRIC_COUNTER: u32 = 3;
+const METRIC_SUMMARY: u32 = 4;
 const METRIC_HISTOGRAM: u32 = 7;
 const LABEL_NAME: u32 = 1;
 const LABEL_VALUE: u32 = 2;
 const VALUE: u32 = 1;
 const COUNTER_EXEMPLAR: u32 = 2;
 const COUNTER_CREATED: u32 = 3;
+const SUMMARY_COUNT: u32 = 1;
+const SUMMARY_SUM: u32 = 2;
+const SUMMARY_QUANTILE: u32 = 3;
+const SUMMARY_CREATED: u32 = 4;
+const QUANTILE_QUANTILE: u32 = 1;
+const QUANTILE_VALUE: u32 = 2;
 const HISTOGRAM_COUNT: u32 = 1;
 const HISTOGRAM_SUM: u32 = 2;
 const HISTOGRAM_BUCKET: u32 = 3;
@@ -179,6 +186,24 @@ impl Sink for ProtobufEncoder<'_> {
             }
         }
         end(self.out, histogram);
+        end(self.out, metric);
+    }
+
+    fn summary(&mut self, _: &str, labels: &str, sample: &SummarySample<'_>) {
+        let metric = self.metric(labels, None);
+        let summary = begin(self.out, METRIC_SUMMARY);
+        varint_field(self.out, SUMMARY_COUNT, sample.count);
+        double(self.out, SUMMARY_SUM, sample.sum);
+        for &(q, value) in sample.quantiles {
+            let quantile = begin(self.out, SUMMARY_QUANTILE);
+            double(self.out, QUANTILE_QUANTILE, q);
+            double(self.out, QUANTILE_VALUE, value);
+            end(self.out, quantile);
+        }
+        if let Some(created) = sample.created {
+            timestamp(self.out, SUMMARY_CREATED, created);
+        }
+        end(self.out, summary);
         end(self.out, metric);
     }
 

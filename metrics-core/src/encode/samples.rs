@@ -34,6 +34,17 @@ pub(crate) fn samples(families: &MetricFamilies) -> Vec<Sample> {
                     out.push(sample("_sum", None, h.sum));
                     out.push(sample("_count", None, h.count as f64));
                 }
+                Value::Summary(s) => {
+                    let mut text = Vec::new();
+                    for &(q, value) in s.quantiles {
+                        text.clear();
+                        crate::runtime::float::write_f64(&mut text, q);
+                        let q = String::from_utf8_lossy(&text);
+                        out.push(sample("", Some(("quantile", &q)), value));
+                    }
+                    out.push(sample("_sum", None, s.sum));
+                    out.push(sample("_count", None, s.count as f64));
+                }
             }
         }
     }

@@ -5,7 +5,9 @@
 //! bytes and formats numbers, and allocates nothing per series.
 
 use crate::encode::lines::Lines;
-use crate::model::{BucketBounds, CounterSample, FamilyDesc, HistogramSample, MetricKind, Sink};
+use crate::model::{
+    BucketBounds, CounterSample, FamilyDesc, HistogramSample, MetricKind, Sink, SummarySample,
+};
 
 /// Writes text 0.0.4 into a caller's buffer.
 pub(crate) struct TextEncoder<'a> {
@@ -58,6 +60,12 @@ impl Sink for TextEncoder<'_> {
         }
         self.lines
             .buckets(name, labels, sample, BucketBounds::le, |_, _| {});
+        self.lines.float(name, "_sum", labels, sample.sum);
+        self.lines.integer(name, "_count", labels, sample.count);
+    }
+
+    fn summary(&mut self, name: &str, labels: &str, sample: &SummarySample<'_>) {
+        self.lines.quantiles(name, labels, sample.quantiles, false);
         self.lines.float(name, "_sum", labels, sample.sum);
         self.lines.integer(name, "_count", labels, sample.count);
     }

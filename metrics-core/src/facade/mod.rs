@@ -34,6 +34,7 @@ use std::sync::{Arc, Mutex};
 use metrics::{Key, KeyName, Metadata, SharedString, Unit};
 
 use crate::metric::sealed::MetricOps;
+use crate::metric::MemberConfig;
 use crate::model::MetricKind;
 use crate::{Buckets, Counter, DynLabels, Family, Gauge, Histogram, Metric, Opts, Registry};
 
@@ -277,7 +278,7 @@ impl FacadeRecorder {
                     .registry
                     .try_family_with::<DynLabels, Histogram>(
                         opts,
-                        <Histogram as MetricOps>::config_from(Some(buckets)),
+                        <Histogram as MetricOps>::config_from(MemberConfig::Buckets(buckets)),
                     )
                     .map(AnyFamily::Histogram)
             }

@@ -15,6 +15,7 @@ pub(crate) mod series;
 pub(crate) mod slices;
 pub(crate) mod sparse;
 pub(crate) mod state_set;
+pub(crate) mod summary;
 pub(crate) mod timer;
 pub(crate) mod values;
 
@@ -26,9 +27,22 @@ use counter::Counter;
 use gauge::Gauge;
 use header::SeriesHeader;
 use histogram::Histogram;
+use summary::{Quantiles, Summary};
 
-/// A kind of metric a [`Family`](crate::Family) can hold: [`Counter`], [`Gauge`] or
-/// [`Histogram`]. Sealed: the trait behind it (`MetricOps`, what families and the data model
+/// What a field's options say its series are made from, beyond the defaults.
+#[derive(Debug, Clone)]
+#[doc(hidden)]
+pub enum MemberConfig {
+    /// The kind's defaults.
+    Default,
+    /// `buckets = [...]` and `native = ...`, on a histogram.
+    Buckets(Buckets),
+    /// `quantiles = [...]`, `max_age_secs`, `age_buckets`, on a summary.
+    Quantiles(Quantiles),
+}
+
+/// A kind of metric a [`Family`](crate::Family) can hold: [`Counter`], [`Gauge`],
+/// [`Histogram`] or [`Summary`]. Sealed: the trait behind it (`MetricOps`, what families and the data model
 /// need of a metric) is not for use outside this crate.
 pub trait Metric: sealed::MetricOps + Clone + Send + Sync + fmt::Debug + 'static {}
 
@@ -38,7 +52,8 @@ pub(crate) mod sealed {
 
     /// The operations families and encoders need; not for use outside this crate.
     pub trait MetricOps: Sized {
-        /// What a new series is made from: `()`, or [`Buckets`] for histograms.
+        /// What a new series is made from: `()`, [`Buckets`] for histograms, [`Quantiles`]
+        /// for summaries.
         type Config: Clone + PartialEq + Default + fmt::Debug + Send + Sync + 'static;
         /// The family type.
         const KIND: MetricKind;
@@ -50,8 +65,8 @@ pub(crate) mod sealed {
         fn in_family(config: &Self::Config, header: SeriesHeader) -> Self;
         /// What the family keeps with the series.
         fn header(&self) -> &SeriesHeader;
-        /// The configuration for the given buckets (ignored by all but histograms).
-        fn config_from(buckets: Option<Buckets>) -> Self::Config;
+        /// The configuration a derive's options give (each kind takes its own).
+        fn config_from(options: MemberConfig) -> Self::Config;
         /// Writes one series into a sink of the data model.
         fn write_to(&self, name: &str, labels: &str, sink: &mut dyn Sink, scratch: &mut Scratch);
         /// Changes whenever the value changes (used to expire idle series).
@@ -71,7 +86,7 @@ impl sealed::MetricOps for Counter {
     fn header(&self) -> &SeriesHeader {
         Counter::header(self)
     }
-    fn config_from(_: Option<Buckets>) {}
+    fn config_from(_: MemberConfig) {}
     fn write_to(&self, name: &str, labels: &str, sink: &mut dyn Sink, _: &mut Scratch) {
         let (int, float) = self.parts();
         let created = Some(self.created());
@@ -107,7 +122,7 @@ impl sealed::MetricOps for Gauge {
     fn header(&self) -> &SeriesHeader {
         Gauge::header(self)
     }
-    fn config_from(_: Option<Buckets>) {}
+    fn config_from(_: MemberConfig) {}
     fn write_to(&self, name: &str, labels: &str, sink: &mut dyn Sink, _: &mut Scratch) {
         sink.gauge(name, labels, self.get());
     }
@@ -129,8 +144,11 @@ impl sealed::MetricOps for Histogram {
     fn header(&self) -> &SeriesHeader {
         Histogram::header(self)
     }
-    fn config_from(buckets: Option<Buckets>) -> Buckets {
-        buckets.unwrap_or_default()
+    fn config_from(options: MemberConfig) -> Buckets {
+        match options {
+            MemberConfig::Buckets(buckets) => buckets,
+            _ => Buckets::default(),
+        }
     }
     fn write_to(&self, name: &str, labels: &str, sink: &mut dyn Sink, scratch: &mut Scratch) {
         Histogram::write_to(self, name, labels, sink, scratch)
@@ -140,5 +158,32 @@ impl sealed::MetricOps for Histogram {
     }
     fn reset(&self) {
         Histogram::reset(self)
+    }
+}
+
+impl Metric for Summary {}
+impl sealed::MetricOps for Summary {
+    type Config = Quantiles;
+    const KIND: MetricKind = MetricKind::Summary;
+    fn in_family(quantiles: &Quantiles, header: SeriesHeader) -> Summary {
+        Summary::with_header(quantiles.clone(), header)
+    }
+    fn header(&self) -> &SeriesHeader {
+        Summary::header(self)
+    }
+    fn config_from(options: MemberConfig) -> Quantiles {
+        match options {
+            MemberConfig::Quantiles(quantiles) => quantiles,
+            _ => Quantiles::default(),
+        }
+    }
+    fn write_to(&self, name: &str, labels: &str, sink: &mut dyn Sink, scratch: &mut Scratch) {
+        Summary::write_to(self, name, labels, sink, scratch)
+    }
+    fn fingerprint(&self) -> u64 {
+        Summary::fingerprint(self)
+    }
+    fn reset(&self) {
+        Summary::reset(self)
     }
 }

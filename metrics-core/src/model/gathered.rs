@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use crate::model::{
     BucketBounds, CounterSample, Exemplar, FamilyDesc, HistogramSample, LabelPairs, MetricKind,
-    NativeSnapshot, Sink,
+    NativeSnapshot, Sink, SummarySample,
 };
 
 /// Every family of a registry, with its series, at one moment (see `Registry::gather`).
@@ -41,6 +41,8 @@ pub struct MetricFamilies {
     bounds: Vec<BucketBounds>,
     exemplars: Vec<Option<Exemplar>>,
     natives: Vec<NativeSnapshot>,
+    /// (quantile, value) pairs of every summary.
+    quantiles: Vec<(f64, f64)>,
     /// The registry's const label block, put before each series' labels.
     const_labels: String,
 }
@@ -79,6 +81,12 @@ enum ValueRecord {
         native: Option<usize>,
         native_only: bool,
     },
+    Summary {
+        count: u64,
+        sum: f64,
+        quantiles: Range<usize>,
+        created: Option<f64>,
+    },
     Info,
     State {
         state: Range<usize>,
@@ -101,6 +109,7 @@ impl MetricFamilies {
         self.bounds.clear();
         self.exemplars.clear();
         self.natives.clear();
+        self.quantiles.clear();
         self.const_labels.clear();
         self.const_labels.push_str(const_labels);
     }
@@ -160,6 +169,7 @@ impl MetricFamilies {
                     Value::Counter(c) => sink.counter(desc.name, labels, &c),
                     Value::Gauge(v) => sink.gauge(desc.name, labels, v),
                     Value::Histogram(h) => sink.histogram(desc.name, labels, &h),
+                    Value::Summary(s) => sink.summary(desc.name, labels, &s),
                     Value::Info => sink.info(desc.name, labels),
                     Value::State { state, on } => sink.state(desc.name, labels, state, on),
                 }
@@ -236,6 +246,18 @@ impl Sink for MetricFamilies {
         self.push_series(labels, value);
     }
 
+    fn summary(&mut self, _: &str, labels: &str, sample: &SummarySample<'_>) {
+        let quantiles = self.quantiles.len()..self.quantiles.len() + sample.quantiles.len();
+        self.quantiles.extend_from_slice(sample.quantiles);
+        let value = ValueRecord::Summary {
+            count: sample.count,
+            sum: sample.sum,
+            quantiles,
+            created: sample.created,
+        };
+        self.push_series(labels, value);
+    }
+
     fn info(&mut self, _: &str, labels: &str) {
         self.push_series(labels, ValueRecord::Info);
     }
@@ -294,6 +316,8 @@ pub enum Value<'a> {
     Gauge(f64),
     /// A histogram (classic buckets, and native ones when it has them).
     Histogram(HistogramSample<'a>),
+    /// A summary.
+    Summary(SummarySample<'a>),
     /// An info series: its labels are the information, its value 1.
     Info,
     /// One state of a state set: its label named after the family is `state`.
@@ -356,6 +380,17 @@ impl<'a> SeriesView<'a> {
                 }),
                 None => Value::Gauge(f64::NAN),
             },
+            ValueRecord::Summary {
+                count,
+                sum,
+                quantiles,
+                created,
+            } => Value::Summary(SummarySample {
+                count: *count,
+                sum: *sum,
+                quantiles: store.quantiles.get(quantiles.clone()).unwrap_or_default(),
+                created: *created,
+            }),
             ValueRecord::Info => Value::Info,
             ValueRecord::State { state, on } => Value::State {
                 state: store.str(state),

@@ -1,7 +1,7 @@
 //! The data model between the metrics and every output: what a family is ([`FamilyDesc`]),
 //! and what one series of each kind holds at one moment, as borrowed views
-//! ([`CounterSample`], [`HistogramSample`] with its [`NativeSnapshot`], gauges, info and
-//! state sets as plain values).
+//! ([`CounterSample`], [`HistogramSample`] with its [`NativeSnapshot`], [`SummarySample`],
+//! gauges, info and state sets as plain values).
 //!
 //! Families, callbacks and collectors write these views into a [`Sink`]. The text,
 //! OpenMetrics and protobuf encoders are sinks, and so is [`MetricFamilies`], which keeps
@@ -33,7 +33,7 @@ pub enum MetricKind {
     Gauge,
     /// Observations counted in buckets, with their sum and count.
     Histogram,
-    /// Client-side quantiles; this crate does not produce them, but lints them in expositions.
+    /// Quantiles over a sliding window, with the sum and count of the observations.
     Summary,
     /// Facts about the target as labels of one series of value 1 (`build_info`).
     Info,
@@ -150,6 +150,21 @@ impl HistogramSample<'_> {
     }
 }
 
+/// One summary series at one moment, from one reading: the count and sum of every
+/// observation, and the quantiles of those in the window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SummarySample<'a> {
+    /// All observations.
+    pub count: u64,
+    /// Their sum.
+    pub sum: f64,
+    /// (quantile, value), by quantile; the value is NaN when the window is empty.
+    pub quantiles: &'a [(f64, f64)],
+    /// When the series started (or was last reset), Unix seconds; `None` for summaries read
+    /// from elsewhere (collectors).
+    pub created: Option<f64>,
+}
+
 /// One sample as the text format exposes it: the series name with its suffix (`_total`,
 /// `_bucket`, `_sum`, `_count`), its labels in exposition order (const labels first, `le`
 /// last), label values unescaped. What [`Registry::samples`](crate::Registry::samples)
@@ -176,6 +191,8 @@ pub trait Sink {
     fn gauge(&mut self, name: &str, labels: &str, value: f64);
     /// A histogram series.
     fn histogram(&mut self, name: &str, labels: &str, sample: &HistogramSample<'_>);
+    /// A summary series.
+    fn summary(&mut self, name: &str, labels: &str, sample: &SummarySample<'_>);
     /// One series of an info family: its labels, value 1.
     fn info(&mut self, name: &str, labels: &str);
     /// One state of a state set: the state label is named after the family.
@@ -223,4 +240,5 @@ pub(crate) trait Source: Send + Sync {
 pub struct Scratch {
     pub(crate) counts: Vec<u64>,
     pub(crate) exemplars: Vec<Option<Exemplar>>,
+    pub(crate) quantiles: Vec<(f64, f64)>,
 }

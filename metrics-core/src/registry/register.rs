@@ -13,6 +13,7 @@ use crate::metric::family::{Family, FamilySpec};
 use crate::metric::gauge::Gauge;
 use crate::metric::histogram::Histogram;
 use crate::metric::state_set::StateSet;
+use crate::metric::summary::{Quantiles, Summary};
 use crate::metric::Metric;
 use crate::model::{MetricKind, Source};
 use crate::naming::{self, Problem};
@@ -84,7 +85,47 @@ impl Registry {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Registers a family keyed by `L` (histograms get the default buckets), or returns the
+    /// Registers an unlabelled summary, or returns the one registered under this name.
+    ///
+    /// ```
+    /// use metrics_core::{Quantiles, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let latency = registry.try_summary(
+    ///     "rpc_duration_seconds",
+    ///     "RPC latency.",
+    ///     Quantiles::new([0.5, 0.9, 0.99]).expect("quantiles between 0 and 1"),
+    /// )?;
+    /// latency.observe(0.012);
+    /// # Ok::<(), metrics_core::RegisterError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`try_counter`](Self::try_counter); a registration with other quantiles or
+    /// window conflicts.
+    pub fn try_summary(
+        &self,
+        name: &str,
+        help: &str,
+        quantiles: Quantiles,
+    ) -> Result<Summary, RegisterError> {
+        let opts = Opts::new(name.to_owned(), help.to_owned());
+        let family = self.try_family_with::<(), Summary>(opts, quantiles)?;
+        Ok(family.get(&()).into_owned())
+    }
+
+    /// Registers an unlabelled summary, or returns the one registered under this name.
+    ///
+    /// # Panics
+    /// When [`try_summary`](Self::try_summary) would return an error.
+    #[track_caller]
+    pub fn summary(&self, name: &str, help: &str, quantiles: Quantiles) -> Summary {
+        self.try_summary(name, help, quantiles)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Registers a family keyed by `L` (histograms get the default buckets, summaries the
+    /// default quantiles), or returns the
     /// one registered under this name.
     ///
     /// # Errors

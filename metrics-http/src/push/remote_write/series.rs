@@ -117,6 +117,18 @@ pub(crate) fn for_each_series(
                         emit("_count", None, count, h.created.unwrap_or(0.0));
                     }
                 }
+                Value::Summary(summary) => {
+                    let start = summary.created.unwrap_or(0.0);
+                    for &(q, value) in summary.quantiles {
+                        // As the text format writes the label: `0.5`, `1`.
+                        let quantile = q.to_string();
+                        let point = Point::Sample(value, None);
+                        emit("", Some(("quantile", &quantile)), point, start);
+                    }
+                    emit("_sum", None, Point::Sample(summary.sum, None), start);
+                    let count = Point::Sample(summary.count as f64, None);
+                    emit("_count", None, count, start);
+                }
                 // A kind this client does not know yet: not sent rather than sent wrong.
                 _ => {}
             }
