@@ -108,16 +108,13 @@ impl Histogram {
         let stride = buckets.bounds().len() + 2;
         let halves = (0..2 * stride).map(|_| AtomicU64::new(0)).collect();
         let native_only = buckets.native_buckets().is_some() && buckets.bounds().is_empty();
-        // Under loom, only the shared halves: loom explores their interleavings. A native-only
-        // histogram records in its native part alone.
-        #[cfg(not(loom))]
+        // A native-only histogram records in its native part alone. (Under loom the cells are
+        // the model's, `runtime/model_cells.rs`.)
         let local = if native_only {
             None
         } else {
             CellId::run(stride + 1)
         };
-        #[cfg(loom)]
-        let local = None;
         let native = buckets
             .native_buckets()
             .cloned()
@@ -153,16 +150,12 @@ impl Histogram {
     ///   Check values that may be NaN (a ratio of two measurements, say) before observing.
     #[inline]
     pub fn observe(&self, v: f64) {
-        // Under loom there are no thread-owned cells (see `with_header`): no common path.
-        #[cfg(not(loom))]
-        {
-            let h = &*self.inner;
-            if h.detour.load(Ordering::Relaxed) == 0 {
-                let bucket = h.buckets.index(v);
-                if let Some(cells) = h.local.as_ref().and_then(CellId::touched_run) {
-                    owned::record(&cells, bucket, v);
-                    return;
-                }
+        let h = &*self.inner;
+        if h.detour.load(Ordering::Relaxed) == 0 {
+            let bucket = h.buckets.index(v);
+            if let Some(cells) = h.local.as_ref().and_then(CellId::touched_run) {
+                owned::record(&cells, bucket, v);
+                return;
             }
         }
         self.observe_detour(v);
@@ -475,7 +468,9 @@ impl HistogramInner {
 
 /// One thread's cells, `[seq, sum bits, counts...]`, under the sequence lock of `hot_cold`.
 mod owned {
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::atomic::Ordering;
+
+    use crate::runtime::cells::OwnedCell as AtomicU64;
 
     use crate::metric::hot_cold;
     use crate::runtime::cells::OwnedRun;
@@ -772,29 +767,73 @@ mod tests {
 mod loom_tests {
     use super::*;
 
-    /// Two observers race a scrape: whatever interleaving, the scrape sees whole
-    /// observations (buckets add up to the count, sum matches), and nothing is lost.
+    fn model(f: impl Fn() + Sync + Send + 'static) {
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(2);
+        model.check(f);
+    }
+
+    /// The sum of `counts` (per bucket of bounds 1 and 2) when the observations are 0.5,
+    /// 1.5 and 3.0: each bucket holds one of them.
+    fn sum_of(counts: &[u64]) -> f64 {
+        counts[0] as f64 * 0.5 + counts[1] as f64 * 1.5 + counts[2] as f64 * 3.0
+    }
+
+    /// One observer writes its own cells (`runtime/model_cells.rs`) under the sequence lock,
+    /// another finds the histogram diverted (as a reader stalled on a writer leaves it) and
+    /// writes the shared halves; a scrape races both. Whatever the interleaving the scrape
+    /// sees whole observations (the buckets add up to the count, the sum is theirs), and
+    /// nothing is lost.
     #[test]
-    fn scrape_sees_whole_observations() {
-        loom::model(|| {
-            let h = Histogram::new(Buckets::new([1.0]).unwrap());
-            let observers: Vec<_> = [0.5, 2.0]
-                .into_iter()
-                .map(|v| {
-                    let h = h.clone();
-                    loom::thread::spawn(move || h.observe(v))
+    fn scrape_sees_whole_observations_from_cells_and_halves() {
+        model(|| {
+            let h = Histogram::new(Buckets::new([1.0, 2.0]).unwrap());
+            let in_cells = {
+                let h = h.clone();
+                loom::thread::spawn(move || {
+                    h.observe(0.5);
+                    h.observe(3.0);
                 })
-                .collect();
+            };
+            let diverted = {
+                let h = h.clone();
+                loom::thread::spawn(move || {
+                    h.inner.detour.fetch_or(DIVERTED, Ordering::Relaxed);
+                    h.observe(1.5);
+                })
+            };
             let s = h.snapshot();
-            let sum_of = |counts: &[u64]| counts[0] as f64 * 0.5 + counts[1] as f64 * 2.0;
             assert_eq!(s.counts().iter().sum::<u64>(), s.count());
             assert_eq!(s.sum(), sum_of(s.counts()));
-            for o in observers {
-                o.join().unwrap();
-            }
+            in_cells.join().unwrap();
+            diverted.join().unwrap();
             let s = h.snapshot();
-            assert_eq!(s.counts(), &[1, 1]);
-            assert_eq!(s.sum(), 2.5);
+            assert_eq!((s.counts(), s.sum()), (&[1, 1, 1][..], 5.0));
+        });
+    }
+
+    /// A reset while a thread observes into its cells: later readings subtract what the
+    /// reset read, so they hold whole observations, never one twice, and every observation
+    /// made after the reset.
+    #[test]
+    fn a_reset_while_a_thread_observes() {
+        model(|| {
+            let h = Histogram::new(Buckets::new([1.0, 2.0]).unwrap());
+            let observer = {
+                let h = h.clone();
+                loom::thread::spawn(move || {
+                    h.observe(0.5);
+                    h.observe(3.0);
+                })
+            };
+            h.reset();
+            h.observe(1.5); // After the reset: always counted.
+            observer.join().unwrap();
+            let s = h.snapshot();
+            assert_eq!(s.counts().iter().sum::<u64>(), s.count());
+            assert_eq!(s.sum(), sum_of(s.counts()));
+            assert_eq!(s.counts()[1], 1, "{:?}", s.counts());
+            assert!(s.counts().iter().all(|&c| c <= 1), "{:?}", s.counts());
         });
     }
 }

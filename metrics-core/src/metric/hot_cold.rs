@@ -19,9 +19,10 @@
 //! What the cells and the halves hold (a count per bucket, or a table of sparse buckets) is
 //! each histogram's own.
 
-use std::sync::atomic::{fence, AtomicU64 as OwnedCell, Ordering as OwnedOrdering};
+use std::sync::atomic::Ordering as OwnedOrdering;
 
-use crate::runtime::sync::{spin_yield, AtomicU64, Ordering};
+use crate::runtime::cells::OwnedCell;
+use crate::runtime::sync::{fence, spin_yield, AtomicU64, Ordering};
 
 /// Failed reads of one thread's cells before a reader diverts observers to the halves.
 pub(crate) const READS_BEFORE_DIVERT: u32 = 8;

@@ -29,7 +29,9 @@ use std::sync::{LazyLock, OnceLock};
 use crossbeam_utils::atomic::AtomicCell;
 use parking_lot::Mutex;
 
-// Not `crate::sync`: each cell has one writer, there is no interleaving for loom to explore.
+// Not `crate::sync`: the arenas are process-wide, which loom cannot reset between the runs
+// of a model. Under loom the histograms take their cells from `model_cells.rs` instead,
+// whose atomics are loom's: their sequence lock is what has interleavings to explore.
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 const CHUNK: usize = 1024;
@@ -296,8 +298,18 @@ struct Ids {
     free: Vec<(usize, Vec<usize>)>,
 }
 
+#[cfg(loom)]
+pub(crate) use crate::runtime::model_cells::{CellId, OwnedRun};
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::AtomicU64 as OwnedCell;
+/// The cells the histograms' sequence-locked protocols read and write: std's atomics, or
+/// under loom the model's (`model_cells.rs`), so that loom explores those protocols.
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::AtomicU64 as OwnedCell;
+
 /// A run of consecutive cells inside one chunk, present in every arena. Owned by one metric;
 /// zeroed and freed on drop.
+#[cfg(not(loom))]
 #[derive(Debug)]
 pub(crate) struct CellId {
     // `u32`s: at most `MAX_CELLS` cells, and a smaller handle in every metric; a run is never
@@ -306,6 +318,7 @@ pub(crate) struct CellId {
     len: NonZeroU32,
 }
 
+#[cfg(not(loom))]
 impl CellId {
     fn first(&self) -> usize {
         self.first as usize
@@ -317,7 +330,6 @@ impl CellId {
 
     /// `len` fresh consecutive cells at zero (`len` at most one chunk), or `None` once the
     /// cells are used up.
-    #[cfg_attr(loom, allow(dead_code))]
     pub(crate) fn run(len: usize) -> Option<CellId> {
         let run = NonZeroU32::new(len as u32).filter(|_| len <= CHUNK)?;
         Some(CellId {
@@ -349,7 +361,6 @@ impl CellId {
     /// [`owned_run`](CellId::owned_run) if the thread already owns an arena that holds the
     /// run's chunk: nothing to lease or allocate, so no call on the way.
     #[inline(always)]
-    #[cfg_attr(loom, allow(dead_code))]
     pub(crate) fn touched_run(&self) -> Option<OwnedRun> {
         let chunk = ARENA.with(Cell::get).peek_chunk(self.first())?;
         Some(OwnedRun {
@@ -372,11 +383,13 @@ impl CellId {
 }
 
 /// The calling thread's cells of a run (see [`CellId::owned_run`]).
+#[cfg(not(loom))]
 pub(crate) struct OwnedRun {
     chunk: &'static [AtomicU64; CHUNK],
     start: usize,
 }
 
+#[cfg(not(loom))]
 impl OwnedRun {
     /// Cell `k` of the run; `k` must be below the run's length.
     #[inline(always)]
@@ -385,6 +398,7 @@ impl OwnedRun {
     }
 }
 
+#[cfg(not(loom))]
 impl Drop for CellId {
     fn drop(&mut self) {
         release(self.first(), self.len());

@@ -6,4 +6,6 @@ pub(crate) mod cells;
 pub(crate) mod clock;
 pub(crate) mod epoch;
 pub(crate) mod float;
+#[cfg(loom)]
+pub(crate) mod model_cells;
 pub(crate) mod sync;

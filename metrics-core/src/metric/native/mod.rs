@@ -42,7 +42,7 @@ use shared::{Added, Half};
 
 use crate::metric::hot_cold::{self, HotCold};
 use crate::model::NativeSnapshot;
-use crate::runtime::cells::CellId;
+use crate::runtime::cells::{CellId, OwnedCell};
 use crate::runtime::clock::now_seconds;
 use crate::runtime::float::add_f64;
 use crate::runtime::sync::{AtomicBool, AtomicU64, Ordering};
@@ -155,13 +155,13 @@ impl Merged {
 
 impl Native {
     pub(crate) fn new(config: NativeBuckets) -> Native {
-        let capacity = (config.max_buckets as usize * 3 / 2 + 16).next_power_of_two();
+        // Under loom, small tables: a reading loads every slot, and each load is a branch
+        // loom explores.
+        let slack = if cfg!(loom) { 2 } else { 16 };
+        let capacity = (config.max_buckets as usize * 3 / 2 + slack).next_power_of_two();
         let layout = config.initial_layout();
-        // Under loom, only the halves: loom explores their interleavings.
-        #[cfg(not(loom))]
+        // Under loom the cells are the model's (`runtime/model_cells.rs`).
         let local = CellId::run(LOCAL_WORDS);
-        #[cfg(loom)]
-        let local = None;
         Native {
             halves: [Half::new(layout, capacity), Half::new(layout, capacity)],
             local,
@@ -202,7 +202,7 @@ impl Native {
     /// published (the caller then records in the halves).
     #[cold]
     #[inline(never)]
-    fn adopt(&self, cells: &[std::sync::atomic::AtomicU64; LOCAL_WORDS]) -> bool {
+    fn adopt(&self, cells: &[OwnedCell; LOCAL_WORDS]) -> bool {
         let Some((version, layout)) = self.current() else {
             return false;
         };

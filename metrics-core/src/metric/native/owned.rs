@@ -1,7 +1,9 @@
 //! A thread's own cells of a native histogram, written by that thread alone under the
 //! sequence lock of `hot_cold.rs`: a small open-addressed table of its buckets.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+
+use crate::runtime::cells::OwnedCell as AtomicU64;
 
 use crate::metric::hot_cold;
 use crate::metric::native::maths::{bucket_index, rebucket, Layout, KEY_OFFSET};
@@ -18,7 +20,7 @@ pub(super) const UNBUCKETED: usize = 4;
 pub(super) const SUM: usize = 5;
 pub(super) const ZERO: usize = 6;
 pub(super) const SLOTS: usize = 7;
-pub(super) const LOCAL_SLOTS: usize = 128;
+pub(super) const LOCAL_SLOTS: usize = if cfg!(loom) { 2 } else { 128 };
 pub(super) const LOCAL_WORDS: usize = SLOTS + 2 * LOCAL_SLOTS;
 
 /// What a reader takes from one thread's cells.
@@ -44,7 +46,7 @@ fn untag(tag: u64) -> (bool, i32) {
 /// shared halves. Without a bound, a full table (a thread that has seen more buckets than
 /// it has slots, as latencies spread over many powers of two do) cost every observation of
 /// a bucket not in it a scan of all the slots: 100 ns where the shared halves take 20.
-const MAX_PROBES: usize = 8;
+const MAX_PROBES: usize = if LOCAL_SLOTS < 8 { LOCAL_SLOTS } else { 8 };
 
 /// The slot holding `tag`, or the empty one it would take, within `probes` slots of its
 /// home; `None` if there is none.
