@@ -245,3 +245,24 @@ fn reads_are_consistent_while_threads_observe() {
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
     });
 }
+
+#[test]
+fn odd_values_are_counted_as_documented() {
+    let summary = Summary::new(Quantiles::new([0.0, 1.0]).unwrap());
+    for v in [f64::INFINITY, -1.0, 2.0] {
+        summary.observe(v);
+    }
+    let s = summary.snapshot();
+    assert_eq!((s.count(), s.sum()), (3, f64::INFINITY));
+    let (min, max) = (s.quantiles()[0].1, s.quantiles()[1].1);
+    assert!((-1.0..-0.99).contains(&min), "{min}");
+    assert!(max > 2.0, "{max}");
+    summary.observe(f64::NAN);
+    let s = summary.snapshot();
+    assert_eq!(s.count(), 4);
+    assert!(s.sum().is_nan());
+    assert!(
+        s.quantiles().iter().all(|(_, v)| !v.is_nan()),
+        "NaN is in no bucket"
+    );
+}
