@@ -69,7 +69,7 @@ fn registry() -> Registry {
     let summary = registry.summary(
         "batch_call_seconds",
         "Call time.",
-        Quantiles::new([0.5, 1.0]).unwrap(),
+        Quantiles::new([0.0000001, 0.5, 1.0]).unwrap(),
     );
     for v in [1.0, 4.0] {
         summary.observe(v);
@@ -218,6 +218,9 @@ fn v2_request_decodes_against_the_published_message() {
         assert_eq!(series.metadata.as_ref().unwrap().r#type, 5, "SUMMARY");
         assert!(series.samples[0].start_timestamp > 0);
     }
+    // The label as the text format writes it (`1e-7`), not as `Display` would (`0.0000001`).
+    let lowest = get("batch_call_seconds", Some("1e-7"));
+    assert!((lowest.samples[0].value - 1.0).abs() < 0.01);
     assert_eq!(get("batch_call_seconds_sum", None).samples[0].value, 5.0);
     assert_eq!(get("batch_call_seconds_count", None).samples[0].value, 2.0);
 

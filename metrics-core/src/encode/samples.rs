@@ -3,7 +3,7 @@
 //! Pushgateway's text) can take.
 
 use crate::model::Sample;
-use crate::model::{MetricFamilies, SeriesView, Value};
+use crate::model::{MetricFamilies, SeriesView, SummarySample, Value};
 
 /// The samples of `families`, in exposition order, with the names and labels the text
 /// format gives them.
@@ -35,11 +35,8 @@ pub(crate) fn samples(families: &MetricFamilies) -> Vec<Sample> {
                     out.push(sample("_count", None, h.count as f64));
                 }
                 Value::Summary(s) => {
-                    let mut text = Vec::new();
                     for &(q, value) in s.quantiles {
-                        text.clear();
-                        crate::runtime::float::write_f64(&mut text, q);
-                        let q = String::from_utf8_lossy(&text);
+                        let q = SummarySample::quantile_label(q);
                         out.push(sample("", Some(("quantile", &q)), value));
                     }
                     out.push(sample("_sum", None, s.sum));

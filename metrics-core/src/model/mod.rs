@@ -165,6 +165,16 @@ pub struct SummarySample<'a> {
     pub created: Option<f64>,
 }
 
+impl SummarySample<'_> {
+    /// The `quantile` label value of quantile `q` as the text format writes it (`0.5`, `1`,
+    /// the shortest text that reads back), for outputs that carry the summary as series.
+    pub fn quantile_label(q: f64) -> String {
+        let mut text = Vec::new();
+        crate::runtime::float::write_f64(&mut text, q);
+        String::from_utf8(text).unwrap_or_default()
+    }
+}
+
 /// One sample as the text format exposes it: the series name with its suffix (`_total`,
 /// `_bucket`, `_sum`, `_count`), its labels in exposition order (const labels first, `le`
 /// last), label values unescaped. What [`Registry::samples`](crate::Registry::samples)

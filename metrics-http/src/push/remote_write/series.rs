@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use metrics_core::{Exemplar, FamilyDesc, MetricFamilies, NativeSnapshot, Value};
+use metrics_core::{Exemplar, FamilyDesc, MetricFamilies, NativeSnapshot, SummarySample, Value};
 
 /// The bits of the NaN Prometheus reads as "this series ended": a stale marker.
 pub(crate) const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
@@ -120,8 +120,8 @@ pub(crate) fn for_each_series(
                 Value::Summary(summary) => {
                     let start = summary.created.unwrap_or(0.0);
                     for &(q, value) in summary.quantiles {
-                        // As the text format writes the label: `0.5`, `1`.
-                        let quantile = q.to_string();
+                        // As the text format writes the label: `0.5`, `1`, `1e-7`.
+                        let quantile = SummarySample::quantile_label(q);
                         let point = Point::Sample(value, None);
                         emit("", Some(("quantile", &quantile)), point, start);
                     }
