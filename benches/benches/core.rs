@@ -231,7 +231,7 @@ fn exemplar_overhead(c: &mut Criterion) {
 /// above against: a plain add to a cell whose address comes from loads (a thread-owned cell,
 /// found through the thread's arena), once with the address computed inside the load and
 /// store (base plus scaled index, as the compiler prefers) and once with it in a register of
-/// its own (as `runtime/cells.rs` arranges); the same add through a pointer the loop keeps; and the
+/// its own (as `runtime/cells/` arranges); the same add through a pointer the loop keeps; and the
 /// locked add that every peer's counter pays.
 fn floor(c: &mut Criterion) {
     use std::sync::atomic::{AtomicU64, Ordering};

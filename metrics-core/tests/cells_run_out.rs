@@ -1,5 +1,5 @@
 //! A counter adds into a thread-owned cell, out of a process-wide supply of about a million
-//! (`runtime/cells.rs`). Past that supply, counters still count, through a shared atomic of their
+//! (`runtime/cells/`). Past that supply, counters still count, through a shared atomic of their
 //! own: this file runs in a process of its own, so that using the supply up disturbs no other
 //! test.
 

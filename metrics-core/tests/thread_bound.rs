@@ -1,5 +1,5 @@
 //! Counters and histograms write cells owned by the calling thread, but only so many threads
-//! get cells of their own: twice the available parallelism, at least 4 (`runtime/cells.rs`). Threads
+//! get cells of their own: twice the available parallelism, at least 4 (`runtime/cells/`). Threads
 //! past that share one set of cells, written with atomic adds. So a pool of hundreds of
 //! threads costs the memory of a handful, and totals stay exact. This file runs in a
 //! process of its own, with the real bound, and counts the heap.

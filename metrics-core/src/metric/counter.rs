@@ -1,4 +1,4 @@
-//! A monotonic counter. Integer increments go to a thread-owned cell (see `runtime/cells.rs`).
+//! A monotonic counter. Integer increments go to a thread-owned cell (see `runtime/cells/`).
 
 use triomphe::Arc;
 

@@ -1,7 +1,7 @@
 //! The concurrency core both histograms (classic and native) record through.
 //!
 //! An observation normally goes to cells owned by the observing thread (see
-//! `runtime/cells.rs`), written by that thread alone under a sequence lock ([`write`]): the
+//! `runtime/cells/`), written by that thread alone under a sequence lock ([`write`]): the
 //! writer bumps `seq` to odd, updates its cells with plain loads and stores, and bumps it back
 //! to even; the fences this needs are free on x86. A reader keeps a read of a thread's cells
 //! only if `seq` was even and unchanged around it ([`read`]), so it sees whole observations.

@@ -1,8 +1,11 @@
-//! Under loom: thread-owned cells for the histograms' models. The arenas of `cells.rs` are
-//! process-wide and leased through thread-locals loom cannot reset between runs, so a model
-//! gets this instead: each [`CellId`] keeps one run of loom atomics per model thread, leased
-//! to threads in the order they first touch cells, the first [`THREADS`] of them; later
-//! threads own none and record in the shared halves, as threads past the arena limit do.
+//! Under loom: thread-owned cells for the histograms' models. The real arenas
+//! (`cells/arenas.rs`) run under loom too, and the counters' models check their hand-on
+//! between threads; but leasing one takes a lock and making a chunk another, which would
+//! multiply the interleavings of models whose subject is the histograms' sequence lock. So
+//! these models get this instead: each [`CellId`] keeps one run of loom atomics per model
+//! thread, leased to threads in the order they first touch cells, the first [`THREADS`] of
+//! them; later threads own none and record in the shared halves, as threads past the arena
+//! limit do.
 //!
 //! What it keeps of the real thing is what the histograms' protocols rely on: a thread
 //! writes only its own run, readers read every run, and every access is an atomic one whose

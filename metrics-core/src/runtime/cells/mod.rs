@@ -22,127 +22,14 @@
 //!   the CPUs we measure on, that is what lets back-to-back increments skip the wait for the
 //!   store buffer. Everything but the common case is one out-of-line call, made last.
 
-use std::cell::Cell;
+mod arenas;
+#[cfg(all(loom, test))]
+mod loom_tests;
+
 use std::num::NonZeroU32;
-use std::sync::{LazyLock, OnceLock};
 
-use crossbeam_utils::atomic::AtomicCell;
-use parking_lot::Mutex;
-
-// Not `crate::sync`: the arenas are process-wide, which loom cannot reset between the runs
-// of a model. Under loom the histograms take their cells from `model_cells.rs` instead,
-// whose atomics are loom's: their sequence lock is what has interleavings to explore.
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-
-const CHUNK: usize = 1024;
-const CHUNKS: usize = 1024;
-/// Cells per arena: ids past this fall back to a shared atomic in the metric itself.
-pub(crate) const MAX_CELLS: usize = CHUNK * CHUNKS;
-/// Arenas leased to threads at most, whatever the processors; see [`arena_limit`].
-const MAX_ARENAS: usize = 1024;
-
-/// Arenas leased to threads at most on this machine: twice the available parallelism, at
-/// least 4. Enough that every thread that can run at once has its own (and those that just
-/// ran, such as a runtime's workers beside the thread that started it); more would only
-/// multiply memory and scrape time by threads that mostly wait.
-fn arena_limit() -> usize {
-    // The unit tests check what owned cells do, from many test threads at once; the bound
-    // itself is checked in a process of its own (`tests/thread_bound.rs`).
-    if cfg!(test) {
-        return MAX_ARENAS;
-    }
-    static LIMIT: LazyLock<usize> = LazyLock::new(|| {
-        let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
-        (2 * parallelism).clamp(4, MAX_ARENAS)
-    });
-    *LIMIT
-}
-
-/// Fixed-size arrays indexed with masks: no bounds checks, thin pointers.
-type Chunk = [AtomicU64; CHUNK];
-
-/// Where an arena keeps a chunk's address once it is made: one word, read with one load (a
-/// `OnceLock` would add a state word, and a second load and branch to every update). Chunks
-/// are never freed, as arenas are not.
-type ChunkSlot = AtomicCell<Option<&'static Chunk>>;
-
-/// One thread's cells, allocated a chunk (8 KiB) at a time as ids are touched. One level of
-/// chunks (16 KiB of pointers per arena) rather than a tree: every update walks it, and a
-/// level less is a load and a branch less on every `inc`.
-// `repr(C)`, chunks first: a chunk is then found at the arena's address plus an index, an
-// addition less on every update.
-#[repr(C)]
-struct Arena {
-    chunks: [ChunkSlot; CHUNKS],
-    /// The arena's place among [`Arenas::all`]; `None` for the shared arena, which several
-    /// threads write (with atomic adds).
-    slot: Option<usize>,
-}
-
-/// What a thread without an arena of its own looks in: no chunk is ever made in it.
-static NO_ARENA: Arena = Arena {
-    chunks: [const { AtomicCell::new(None) }; CHUNKS],
-    slot: None,
-};
-
-impl Arena {
-    fn new(slot: Option<usize>) -> &'static Arena {
-        Box::leak(Box::new(Arena {
-            chunks: [const { AtomicCell::new(None) }; CHUNKS],
-            slot,
-        }))
-    }
-
-    fn is_shared(&self) -> bool {
-        self.slot.is_none()
-    }
-
-    fn chunk_slot(&self, id: usize) -> &ChunkSlot {
-        &self.chunks[(id / CHUNK) % CHUNKS]
-    }
-
-    /// The chunk holding cell `id`, allocated on first use.
-    #[inline]
-    fn chunk(&self, id: usize) -> &'static Chunk {
-        match self.peek_chunk(id) {
-            Some(chunk) => chunk,
-            None => self.make_chunk(id),
-        }
-    }
-
-    /// Allocates the chunk holding cell `id`, unless a racing thread (of the shared arena)
-    /// did: chunks are made under one lock, taken once per chunk and arena.
-    #[cold]
-    #[inline(never)]
-    fn make_chunk(&self, id: usize) -> &'static Chunk {
-        static MAKING: Mutex<()> = Mutex::new(());
-        let _making = MAKING.lock();
-        let slot = self.chunk_slot(id);
-        if let Some(chunk) = slot.load() {
-            return chunk;
-        }
-        let chunk = Box::leak(Box::new([const { AtomicU64::new(0) }; CHUNK]));
-        slot.store(Some(chunk));
-        chunk
-    }
-
-    #[inline(always)]
-    fn cell(&self, id: usize) -> &'static AtomicU64 {
-        &self.chunk(id)[id % CHUNK]
-    }
-
-    /// The chunk holding cell `id`, if this arena ever touched it.
-    #[inline(always)]
-    fn peek_chunk(&self, id: usize) -> Option<&'static Chunk> {
-        self.chunk_slot(id).load()
-    }
-
-    /// The cell if this arena ever touched its chunk.
-    #[inline(always)]
-    fn peek(&self, id: usize) -> Option<&'static AtomicU64> {
-        Some(&self.peek_chunk(id)?[id % CHUNK])
-    }
-}
+use crate::runtime::sync::{AtomicU64, Ordering};
+use arenas::{owned_arena, release, reserve, shared_arena, CHUNK, CHUNK_COUNT, MAX_CELLS};
 
 /// Adds to a cell of a thread-owned arena: its one writer is the caller.
 #[inline(always)]
@@ -167,7 +54,7 @@ fn add_owned(cell: &AtomicU64, v: u64) {
 /// more `add`.
 #[inline(always)]
 fn in_register(cell: &AtomicU64) -> &AtomicU64 {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(loom)))]
     {
         let mut addr = cell as *const AtomicU64 as usize;
         // SAFETY: the assembly is empty: it leaves the register holding `addr` as it was and
@@ -183,129 +70,15 @@ fn in_register(cell: &AtomicU64) -> &AtomicU64 {
             &*(addr as *const AtomicU64)
         }
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(any(not(target_arch = "x86_64"), loom))]
     cell
-}
-
-/// Every arena ever made, append-only, readable without a lock.
-struct Arenas {
-    all: [OnceLock<&'static Arena>; MAX_ARENAS],
-    len: AtomicUsize,
-    idle: Mutex<Vec<&'static Arena>>,
-    shared: &'static Arena,
-}
-
-static ARENAS: LazyLock<Arenas> = LazyLock::new(|| Arenas {
-    all: [const { OnceLock::new() }; MAX_ARENAS],
-    len: AtomicUsize::new(0),
-    idle: Mutex::new(Vec::new()),
-    shared: Arena::new(None),
-});
-
-impl Arenas {
-    fn lease(&'static self) -> &'static Arena {
-        let mut idle = self.idle.lock();
-        if let Some(arena) = idle.pop() {
-            return arena;
-        }
-        let n = self.len.load(Ordering::Relaxed);
-        if n >= arena_limit() {
-            return self.shared;
-        }
-        let arena = Arena::new(Some(n));
-        // Published under the `idle` lock, so `n` is ours.
-        let _ = self.all[n].set(arena);
-        self.len.store(n + 1, Ordering::Release);
-        arena
-    }
-
-    fn for_each(&self, mut f: impl FnMut(&'static Arena)) {
-        f(self.shared);
-        let n = self.len.load(Ordering::Acquire);
-        for slot in &self.all[..n] {
-            if let Some(arena) = slot.get() {
-                f(arena);
-            }
-        }
-    }
-}
-
-thread_local! {
-    /// The arena the calling thread owns: a `const` thread-local without destructor, the
-    /// cheapest kind to reach. [`NO_ARENA`] until the first update, and for threads that
-    /// write the shared arena, so that the common path neither asks which kind it has nor
-    /// whether there is one: `NO_ARENA` has no chunks, so its lookups miss.
-    static ARENA: Cell<&'static Arena> = const { Cell::new(&NO_ARENA) };
-    /// Set once the thread writes the shared arena: past [`arena_limit`], or being torn down.
-    static SHARES: Cell<bool> = const { Cell::new(false) };
-    /// Returns the arena to the pool when the thread ends.
-    static LEASE: Lease = const { Lease };
-}
-
-struct Lease;
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        // Whatever the thread's remaining destructors count goes to the shared arena.
-        let _ = SHARES.try_with(|s| s.set(true));
-        let arena = ARENA.with(|a| a.replace(&NO_ARENA));
-        if !std::ptr::eq(arena, &NO_ARENA) {
-            ARENAS.idle.lock().push(arena);
-        }
-    }
-}
-
-/// The arena the calling thread owns, leasing one on first use; `None` if the thread writes
-/// the shared arena.
-#[inline(always)]
-fn owned_arena() -> Option<&'static Arena> {
-    let arena = ARENA.with(Cell::get);
-    if std::ptr::eq(arena, &NO_ARENA) {
-        lease()
-    } else {
-        Some(arena)
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn lease() -> Option<&'static Arena> {
-    if SHARES.with(Cell::get) {
-        return None;
-    }
-    // Registering the guard fails only while the thread is being torn down.
-    let arena = match LEASE.try_with(|_| ()) {
-        Ok(()) => ARENAS.lease(),
-        Err(_) => ARENAS.shared,
-    };
-    if arena.is_shared() {
-        SHARES.with(|s| s.set(true));
-        return None;
-    }
-    ARENA.with(|a| a.set(arena));
-    Some(arena)
-}
-
-/// Cell ids: the next never-used one, and freed runs by length. Id 0 is never handed out, so
-/// that a [`OneCell`] holds its id as it is.
-static IDS: Mutex<Ids> = Mutex::new(Ids {
-    next: 1,
-    free: Vec::new(),
-});
-
-struct Ids {
-    next: usize,
-    free: Vec<(usize, Vec<usize>)>,
 }
 
 #[cfg(loom)]
 pub(crate) use crate::runtime::model_cells::{CellId, OwnedRun};
-#[cfg(loom)]
-pub(crate) use loom::sync::atomic::AtomicU64 as OwnedCell;
-/// The cells the histograms' sequence-locked protocols read and write: std's atomics, or
-/// under loom the model's (`model_cells.rs`), so that loom explores those protocols.
-#[cfg(not(loom))]
-pub(crate) use std::sync::atomic::AtomicU64 as OwnedCell;
+/// The cells the histograms' sequence-locked protocols read and write: the crate's atomics,
+/// so that under loom (with runs from `model_cells.rs`) loom explores those protocols.
+pub(crate) use crate::runtime::sync::AtomicU64 as OwnedCell;
 
 /// A run of consecutive cells inside one chunk, present in every arena. Owned by one metric;
 /// zeroed and freed on drop.
@@ -362,7 +135,7 @@ impl CellId {
     /// run's chunk: nothing to lease or allocate, so no call on the way.
     #[inline(always)]
     pub(crate) fn touched_run(&self) -> Option<OwnedRun> {
-        let chunk = ARENA.with(Cell::get).peek_chunk(self.first())?;
+        let chunk = arenas::current_arena().peek_chunk(self.first())?;
         Some(OwnedRun {
             chunk,
             start: self.first() % CHUNK,
@@ -372,7 +145,7 @@ impl CellId {
     /// Calls `f` with the run's cells in every thread-owned arena that has them.
     pub(crate) fn for_each_owned(&self, mut f: impl FnMut(&[AtomicU64])) {
         let start = self.first() % CHUNK;
-        ARENAS.for_each(|arena| {
+        arenas::for_each_arena(|arena| {
             if !arena.is_shared() {
                 if let Some(chunk) = arena.peek_chunk(self.first()) {
                     f(&chunk[start..start + self.len()]);
@@ -422,9 +195,9 @@ const NO_CELL: NonZeroU32 = match NonZeroU32::new(pack(MAX_CELLS - 1)) {
 };
 
 /// Where a [`OneCell`] keeps its chunk's number: the top bits of its `u32`, as many as
-/// `CHUNKS` needs.
-const CHUNK_SHIFT: u32 = u32::BITS - CHUNKS.trailing_zeros();
-const _: () = assert!(CHUNKS.is_power_of_two() && CHUNK <= 1 << CHUNK_SHIFT);
+/// `CHUNK_COUNT` needs.
+const CHUNK_SHIFT: u32 = u32::BITS - CHUNK_COUNT.trailing_zeros();
+const _: () = assert!(CHUNK_COUNT.is_power_of_two() && CHUNK <= 1 << CHUNK_SHIFT);
 
 /// Cell `id` as a [`OneCell`] holds it: its chunk's number shifted to the top bits, where the
 /// update finds it with one shift, bounded by the chunk table's length without a mask. 0 only
@@ -443,7 +216,7 @@ impl OneCell {
         )
     }
 
-    /// The chunk's number, below `CHUNKS` by the width of the shift.
+    /// The chunk's number, below `CHUNK_COUNT` by the width of the shift.
     #[inline(always)]
     fn chunk(&self) -> usize {
         (self.0.get() >> CHUNK_SHIFT) as usize
@@ -464,7 +237,7 @@ impl OneCell {
     /// of line) with [`add_first_time`](OneCell::add_first_time).
     #[inline(always)]
     pub(crate) fn add_touched(&self, v: u64) -> bool {
-        match ARENA.with(Cell::get).chunks[self.chunk()].load() {
+        match arenas::current_arena().chunk_slot(self.chunk()).get() {
             Some(chunk) => {
                 add_owned(&chunk[self.in_chunk()], v);
                 true
@@ -483,8 +256,7 @@ impl OneCell {
         match owned_arena() {
             Some(arena) => add_owned(arena.cell(self.first()), v),
             None => {
-                ARENAS
-                    .shared
+                shared_arena()
                     .cell(self.first())
                     .fetch_add(v, Ordering::Relaxed);
             }
@@ -495,7 +267,7 @@ impl OneCell {
     /// The sum of the cell over every arena.
     pub(crate) fn sum(&self) -> u64 {
         let mut sum = 0u64;
-        ARENAS.for_each(|arena| {
+        arenas::for_each_arena(|arena| {
             if let Some(cell) = arena.peek(self.first()) {
                 sum = sum.wrapping_add(cell.load(Ordering::Relaxed));
             }
@@ -509,49 +281,6 @@ impl Drop for OneCell {
         if self.0 != NO_CELL {
             release(self.first(), 1);
         }
-    }
-}
-
-/// The first of `len` consecutive free cells inside one chunk, or `None` once the cells are
-/// used up.
-fn reserve(len: usize) -> Option<usize> {
-    let mut ids = IDS.lock();
-    let reused = ids
-        .free
-        .iter_mut()
-        .find(|(l, _)| *l == len)
-        .and_then(|(_, f)| f.pop());
-    if reused.is_some() {
-        return reused;
-    }
-    // Runs do not straddle chunks, so that one lookup finds them all.
-    let mut first = ids.next;
-    if first % CHUNK + len > CHUNK {
-        first = first.next_multiple_of(CHUNK);
-    }
-    // The last chunk is never handed out: `NO_CELL` lies in it.
-    if first + len > MAX_CELLS - CHUNK {
-        return None;
-    }
-    ids.next = first + len;
-    Some(first)
-}
-
-/// Zeroes cells `first..first + len` in every arena and frees them. Their owner is gone, so
-/// nothing writes them any more.
-fn release(first: usize, len: usize) {
-    let start = first % CHUNK;
-    ARENAS.for_each(|arena| {
-        if let Some(chunk) = arena.peek_chunk(first) {
-            chunk[start..start + len]
-                .iter()
-                .for_each(|c| c.store(0, Ordering::Relaxed));
-        }
-    });
-    let mut ids = IDS.lock();
-    match ids.free.iter_mut().find(|(l, _)| *l == len) {
-        Some((_, free)) => free.push(first),
-        None => ids.free.push((len, vec![first])),
     }
 }
 
@@ -589,7 +318,7 @@ mod tests {
             let cell = std::mem::ManuallyDrop::new(OneCell(NonZeroU32::new(pack(id)).unwrap()));
             assert_eq!((cell.first(), cell.chunk()), (id, id / CHUNK));
         }
-        assert_eq!(OneCell(NO_CELL).chunk(), CHUNKS - 1);
+        assert_eq!(OneCell(NO_CELL).chunk(), CHUNK_COUNT - 1);
     }
 
     #[test]
