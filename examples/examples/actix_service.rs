@@ -27,6 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max_connections(256)
         .client_request_timeout(std::time::Duration::from_secs(10))
         .keep_alive(std::time::Duration::from_secs(90))
+        // A client that closes its connection ends its request: actix drops the handler and
+        // the middleware records it as cancelled (499). By default actix runs the handler
+        // to its end, and the request is recorded with the handler's status.
+        .h1_allow_half_closed(false)
         .bind(examples::listen_addr())?;
         for addr in server.addrs() {
             println!("serving on http://{addr}/ (metrics at /metrics)");

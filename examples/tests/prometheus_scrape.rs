@@ -107,22 +107,18 @@ fn prometheus_answers_rate_by_route_and_latency_quantiles() {
         scans / users
     );
 
-    // Reports take at least 40 ms: none lands at or below 0.025 s, exactly; a loaded
-    // machine may stretch some past 0.05 s, so the median is checked, not the tail.
+    // Reports take at least 200 ms: none lands at or below 0.1 s, exactly; a loaded
+    // machine may stretch some past 0.25 s, so the median is checked, not the tail.
     let fast = prometheus.query(
-        "sum(http_server_request_duration_seconds_bucket{route=\"/api/report\",le=\"0.025\"})",
+        "sum(http_server_request_duration_seconds_bucket{route=\"/api/report\",le=\"0.1\"})",
     );
     assert_eq!(fast.len(), 1, "{fast:?}");
-    assert_eq!(fast[0].1, 0.0, "a report faster than its 40 ms");
+    assert_eq!(fast[0].1, 0.0, "a report faster than its 200 ms");
     let median = prometheus.query(
         "histogram_quantile(0.5, sum(rate(http_server_request_duration_seconds_bucket{route=\"/api/report\"}[1m])) by (le))",
     );
     assert_eq!(median.len(), 1, "{median:?}");
-    assert!(
-        (0.025..=0.075).contains(&median[0].1),
-        "p50 = {}",
-        median[0].1
-    );
+    assert!((0.1..=0.25).contains(&median[0].1), "p50 = {}", median[0].1);
     let up = prometheus.query("up{job=\"shop\"}");
     assert_eq!(up.len(), 1);
     assert_eq!(up[0].1, 1.0);

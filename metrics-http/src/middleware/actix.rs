@@ -15,6 +15,11 @@ use crate::middleware::{HttpMetrics, InFlight};
 /// Records [`HttpMetrics`] for every request through an actix-web app:
 /// `App::new().wrap(ActixRequestMetrics::new(metrics))`. The `route` label is the resource's
 /// match pattern (`/users/{id}`); requests that match no resource get `unmatched`.
+///
+/// A request is recorded as cancelled (`499`) when actix drops its handler before the
+/// response. Actix does that for a client that closes its connection only when the server
+/// refuses half-closed connections, `HttpServer::h1_allow_half_closed(false)`; by default it
+/// runs the handler to its end, and the request is recorded with the handler's status.
 #[derive(Debug, Clone)]
 pub struct ActixRequestMetrics {
     metrics: HttpMetrics,
