@@ -78,7 +78,7 @@ pub use collector::{Collection, Collector, FamilyWriter};
 #[cfg(feature = "gzip")]
 pub use encode::compress::Compression;
 pub use encode::negotiate::{negotiate, try_negotiate};
-pub use encode::Format;
+pub use encode::{Exposition, Format};
 pub use error::{
     BucketsError, Conflict, ExemplarError, LabelError, QuantilesError, RegisterError, ValueError,
 };
@@ -217,6 +217,7 @@ pub use naming::{
     check_label_name, check_metric_name, check_unit, checked_name, lint_exposition, LintLevel,
     Problem, Rule,
 };
+pub use naming::{Escaping, NameValidation};
 pub use registry::{
     default_registry, CollectorId, Opts, Registry, RegistryBuilder, SelfMetrics,
     DEFAULT_LABEL_VALUE_LIMIT, DEFAULT_SERIES_LIMIT,

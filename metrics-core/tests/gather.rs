@@ -61,7 +61,7 @@ fn registry() -> Registry {
 fn labels(series: &metrics_core::SeriesView<'_>) -> Vec<(String, String)> {
     series
         .labels()
-        .map(|(n, v)| (n.to_owned(), v.into_owned()))
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
         .collect()
 }
 
@@ -110,7 +110,10 @@ fn every_kind_arrives_as_data() {
     let exemplar = first.exemplar.expect("the exemplar is kept");
     assert_eq!(exemplar.value(), 3.0);
     let exemplar_labels: Vec<_> = exemplar.labels().collect();
-    assert_eq!(exemplar_labels, [("trace_id", Cow::Borrowed("4bf92f"))]);
+    assert_eq!(
+        exemplar_labels,
+        [(Cow::Borrowed("trace_id"), Cow::Borrowed("4bf92f"))]
+    );
     assert!(
         matches!(series[1].value(), Value::Counter(c) if c.value() == 2.0 && c.exemplar.is_none())
     );

@@ -22,7 +22,7 @@ fn openmetrics(registry: &Registry, since: f64) -> String {
     let content_type = registry.encode(Format::OpenMetrics, &mut out);
     assert_eq!(
         content_type,
-        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores"
     );
     let until = now();
     let text = String::from_utf8(out).unwrap();
@@ -79,6 +79,7 @@ fn every_kind_with_exemplars_created_and_units() {
     let registry = Registry::builder()
         .const_label("service", "api")
         .self_metrics(SelfMetrics::Overflow)
+        .openmetrics_created(true)
         .build()
         .unwrap();
     let requests: Family<DynLabels, Counter> = registry.family(
@@ -135,6 +136,30 @@ server_phase{service="api",server_phase="starting"} 0
 server_phase{service="api",server_phase="serving"} 1
 # EOF
 "#
+    );
+}
+
+/// By default, as client_golang since 1.20, OpenMetrics has no `_created` lines (each would
+/// be a series of its own to a Prometheus without created-timestamp-zero-ingestion); the
+/// protobuf format keeps the time.
+#[test]
+fn created_lines_only_when_asked() {
+    let registry = Registry::builder()
+        .self_metrics(SelfMetrics::Overflow)
+        .build()
+        .unwrap();
+    registry.counter("jobs_total", "Jobs.").inc();
+    registry
+        .histogram("latency_seconds", "Latency.", Buckets::new([1.0]).unwrap())
+        .observe(0.5);
+    let mut out = Vec::new();
+    registry.encode(Format::OpenMetrics, &mut out);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "# TYPE jobs counter\n# HELP jobs Jobs.\njobs_total 1\n\
+         # TYPE latency_seconds histogram\n# HELP latency_seconds Latency.\n\
+         latency_seconds_bucket{le=\"1.0\"} 1\nlatency_seconds_bucket{le=\"+Inf\"} 1\n\
+         latency_seconds_count 1\nlatency_seconds_sum 0.5\n# EOF\n"
     );
 }
 

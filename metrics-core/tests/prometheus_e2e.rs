@@ -61,7 +61,7 @@ fn answer(
             }
         }
     }
-    let format = forced.unwrap_or_else(|| negotiate(&accept));
+    let format = forced.unwrap_or_else(|| negotiate(&accept).format);
     log.lock().unwrap().push(format);
     let mut body = Vec::new();
     let content_type = registry.encode(format, &mut body);

@@ -13,9 +13,11 @@ use metrics_core::{
     Summary, Value,
 };
 
+/// A registry without its own metrics, writing OpenMetrics `_created` lines.
 fn registry() -> Registry {
     Registry::builder()
         .self_metrics(SelfMetrics::Overflow)
+        .openmetrics_created(true)
         .build()
         .unwrap()
 }

@@ -109,7 +109,8 @@ fn pushes_go_as_delimited_protobuf_by_default_and_gzip_on_request() {
         .unwrap();
     let seen = seen.lock().unwrap();
     let protobuf_type = "application/vnd.google.protobuf; \
-                         proto=io.prometheus.client.MetricFamily; encoding=delimited";
+                         proto=io.prometheus.client.MetricFamily; encoding=delimited; \
+                         escaping=underscores";
     assert_eq!(seen[0].header("content-type"), Some(protobuf_type));
     assert_eq!(seen[0].header("content-encoding"), None);
     assert_eq!(seen[0].body, protobuf);

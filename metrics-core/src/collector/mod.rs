@@ -12,7 +12,7 @@ use crate::label::push_pair;
 use crate::model::{
     BucketBounds, CounterSample, FamilyDesc, HistogramSample, MetricKind, Sink, SummarySample,
 };
-use crate::naming::{self, Problem};
+use crate::naming::{self, NameValidation, Problem};
 
 /// Something that produces metric families when the registry is encoded, rather than
 /// holding live metrics: a view over another library's statistics, the process collector,
@@ -166,18 +166,19 @@ impl<'a> Collection<'a> {
         } else {
             &[]
         };
-        let invalid = naming::family_problems(name, help, kind, labels, extra)
-            .into_iter()
-            .find(|p| !p.rule().is_lint())
-            .or_else(|| {
-                let unit = unit?;
-                let rule = naming::check_unit(name, unit, kind).err()?;
-                Some(Problem::metric(name, rule))
-            })
-            .or_else(|| {
-                (!self.names.insert(name.to_owned()))
-                    .then(|| Problem::metric(name, naming::Rule::DuplicateFamily))
-            });
+        let invalid =
+            naming::family_problems(name, help, kind, labels, extra, NameValidation::Legacy)
+                .into_iter()
+                .find(|p| !p.rule().is_lint())
+                .or_else(|| {
+                    let unit = unit?;
+                    let rule = naming::check_unit(name, unit, kind).err()?;
+                    Some(Problem::metric(name, rule))
+                })
+                .or_else(|| {
+                    (!self.names.insert(name.to_owned()))
+                        .then(|| Problem::metric(name, naming::Rule::DuplicateFamily))
+                });
         let valid = match invalid {
             Some(problem) => {
                 self.problem(problem);

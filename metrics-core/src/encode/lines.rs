@@ -2,7 +2,7 @@
 //! pre-encoded pieces (the family name, the registry's const label block, the series' label
 //! block, the `le` text of each bucket) and formatted numbers, with no allocation per series.
 
-use crate::encode::write_series_start;
+use crate::encode::names::Names;
 use crate::label::escape_label_value;
 use crate::model::{BucketBounds, CounterSample, HistogramSample};
 use crate::runtime::float::{write_f64, write_u64};
@@ -10,14 +10,16 @@ use crate::runtime::float::{write_f64, write_u64};
 pub(crate) struct Lines<'a> {
     pub(crate) out: &'a mut Vec<u8>,
     const_labels: &'a str,
+    pub(crate) names: Names,
     scratch: String,
 }
 
 impl<'a> Lines<'a> {
-    pub(crate) fn new(out: &'a mut Vec<u8>, const_labels: &'a str) -> Lines<'a> {
+    pub(crate) fn new(out: &'a mut Vec<u8>, const_labels: &'a str, names: Names) -> Lines<'a> {
         Lines {
             out,
             const_labels,
+            names,
             scratch: String::new(),
         }
     }
@@ -30,7 +32,8 @@ impl<'a> Lines<'a> {
         labels: &str,
         extra: Option<(&str, &str)>,
     ) {
-        write_series_start(self.out, name, suffix, self.const_labels, labels, extra);
+        self.names
+            .series_start(self.out, name, suffix, self.const_labels, labels, extra);
     }
 
     /// A whole line with a float value.
@@ -93,7 +96,7 @@ impl<'a> Lines<'a> {
                 text.extend_from_slice(b".0");
             }
             let q = std::str::from_utf8(&text).unwrap_or("NaN");
-            write_series_start(
+            self.names.series_start(
                 self.out,
                 name,
                 "",

@@ -5,6 +5,7 @@
 //! ` # `, canonical `le` values (`1.0`), and `# EOF`.
 
 use crate::encode::lines::Lines;
+use crate::encode::names::Names;
 use crate::encode::text::escape_help;
 use crate::model::{
     BucketBounds, CounterSample, Exemplar, FamilyDesc, HistogramSample, MetricKind, Sink,
@@ -15,17 +16,29 @@ use crate::runtime::float::{write_f64, write_timestamp};
 /// Writes OpenMetrics 1.0.0 into a caller's buffer.
 pub(crate) struct OpenMetricsEncoder<'a> {
     lines: Lines<'a>,
+    /// Whether `_created` lines are written.
+    created: bool,
 }
 
 impl<'a> OpenMetricsEncoder<'a> {
-    /// An encoder appending to `out`; `const_labels` is a label block added to every series.
-    pub(crate) fn new(out: &'a mut Vec<u8>, const_labels: &'a str) -> OpenMetricsEncoder<'a> {
+    /// An encoder appending to `out`; `const_labels` is a label block added to every series,
+    /// `names` how names are written, `created` whether `_created` lines are.
+    pub(crate) fn new(
+        out: &'a mut Vec<u8>,
+        const_labels: &'a str,
+        names: Names,
+        created: bool,
+    ) -> OpenMetricsEncoder<'a> {
         OpenMetricsEncoder {
-            lines: Lines::new(out, const_labels),
+            lines: Lines::new(out, const_labels, names),
+            created,
         }
     }
 
     fn created(&mut self, family: &str, labels: &str, created: f64) {
+        if !self.created {
+            return;
+        }
         self.lines.start(family, "_created", labels, None);
         write_timestamp(self.lines.out, created);
         self.lines.out.push(b'\n');
@@ -57,23 +70,30 @@ pub(crate) fn family_name(name: &str, kind: MetricKind) -> &str {
 impl Sink for OpenMetricsEncoder<'_> {
     fn family(&mut self, desc: &FamilyDesc<'_>) {
         let family = family_name(desc.name, desc.kind);
-        let out = &mut *self.lines.out;
+        let (out, names) = (&mut *self.lines.out, self.lines.names);
         out.extend_from_slice(b"# TYPE ");
-        out.extend_from_slice(family.as_bytes());
+        names.write_family(out, family);
         out.push(b' ');
         let kind = match desc.kind {
             MetricKind::Unknown => "unknown",
             kind => kind.as_str(),
         };
         out.extend_from_slice(kind.as_bytes());
-        if let Some(unit) = desc.unit {
+        // OpenMetrics wants the unit to end the name; a name the legacy rules refuse need not
+        // (see `Registry::builder().name_validation`), and keeps its unit for protobuf only.
+        let written = names.family(family);
+        if let Some(unit) = desc.unit.filter(|u| {
+            written
+                .strip_suffix(u)
+                .is_some_and(|rest| rest.ends_with('_'))
+        }) {
             out.extend_from_slice(b"\n# UNIT ");
-            out.extend_from_slice(family.as_bytes());
+            names.write_family(out, family);
             out.push(b' ');
             out.extend_from_slice(unit.as_bytes());
         }
         out.extend_from_slice(b"\n# HELP ");
-        out.extend_from_slice(family.as_bytes());
+        names.write_family(out, family);
         out.push(b' ');
         escape_help(out, desc.help, true);
         out.push(b'\n');

@@ -7,6 +7,7 @@
 //! the body in the rare case the length needs more bytes. Tests decode the output with `prost`
 //! against the schema.
 
+use crate::encode::names::Names;
 use crate::model::{
     CounterSample, Exemplar, FamilyDesc, HistogramSample, LabelPairs, MetricKind, NativeSnapshot,
     Sink, SummarySample,
@@ -17,6 +18,7 @@ const FAMILY_NAME: u32 = 1;
 const FAMILY_HELP: u32 = 2;
 const FAMILY_TYPE: u32 = 3;
 const FAMILY_METRIC: u32 = 4;
+const FAMILY_UNIT: u32 = 5;
 const METRIC_LABEL: u32 = 1;
 const METRIC_GAUGE: u32 = 2;
 const METRIC_COUNTER: u32 = 3;
@@ -71,16 +73,23 @@ const LEN: u32 = 2;
 pub(crate) struct ProtobufEncoder<'a> {
     out: &'a mut Vec<u8>,
     const_labels: &'a str,
+    names: Names,
     /// Where the body of the open family starts.
     family: Option<usize>,
 }
 
 impl<'a> ProtobufEncoder<'a> {
-    /// An encoder appending to `out`; `const_labels` is a label block added to every series.
-    pub(crate) fn new(out: &'a mut Vec<u8>, const_labels: &'a str) -> ProtobufEncoder<'a> {
+    /// An encoder appending to `out`; `const_labels` is a label block added to every series,
+    /// `names` how names are written.
+    pub(crate) fn new(
+        out: &'a mut Vec<u8>,
+        const_labels: &'a str,
+        names: Names,
+    ) -> ProtobufEncoder<'a> {
         ProtobufEncoder {
             out,
             const_labels,
+            names,
             family: None,
         }
     }
@@ -96,11 +105,11 @@ impl<'a> ProtobufEncoder<'a> {
         let metric = begin(self.out, FAMILY_METRIC);
         for block in [self.const_labels, labels] {
             for (name, value) in LabelPairs::new(block) {
-                label_pair(self.out, METRIC_LABEL, name, &value);
+                label_pair(self.out, METRIC_LABEL, &self.names.label(&name), &value);
             }
         }
         if let Some((name, value)) = extra {
-            label_pair(self.out, METRIC_LABEL, name, value);
+            label_pair(self.out, METRIC_LABEL, &self.names.label(name), value);
         }
         metric
     }
@@ -119,7 +128,7 @@ impl Sink for ProtobufEncoder<'_> {
         self.close_family();
         self.out.push(0);
         self.family = Some(self.out.len());
-        string(self.out, FAMILY_NAME, desc.name);
+        string(self.out, FAMILY_NAME, &self.names.family(desc.name));
         string(self.out, FAMILY_HELP, desc.help);
         let kind = match desc.kind {
             MetricKind::Counter => TYPE_COUNTER,
@@ -130,6 +139,9 @@ impl Sink for ProtobufEncoder<'_> {
             MetricKind::Gauge | MetricKind::Info | MetricKind::StateSet => TYPE_GAUGE,
         };
         varint_field(self.out, FAMILY_TYPE, kind);
+        if let Some(unit) = desc.unit {
+            string(self.out, FAMILY_UNIT, unit);
+        }
     }
 
     fn counter(&mut self, _: &str, labels: &str, sample: &CounterSample<'_>) {
@@ -270,7 +282,7 @@ fn zigzag(v: i64) -> u64 {
 fn exemplar(out: &mut Vec<u8>, field: u32, e: &Exemplar) {
     let start = begin(out, field);
     for (name, value) in e.labels() {
-        label_pair(out, EXEMPLAR_LABEL, name, &value);
+        label_pair(out, EXEMPLAR_LABEL, &name, &value);
     }
     double(out, EXEMPLAR_VALUE, e.value());
     timestamp(out, EXEMPLAR_TIMESTAMP, e.timestamp());
@@ -675,7 +687,7 @@ mod schema_tests {
         let content_type = registry.encode(Format::Protobuf, &mut proto);
         assert_eq!(
             content_type,
-            "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
+            "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=underscores"
         );
         let families = decode(&proto);
         assert_eq!(flatten(&families), from_text);

@@ -51,7 +51,7 @@ pub(crate) fn samples(families: &MetricFamilies) -> Vec<Sample> {
 fn labels(series: &SeriesView<'_>, extra: Option<(&str, &str)>) -> Vec<(String, String)> {
     series
         .labels()
-        .map(|(name, value)| (name.to_owned(), value.into_owned()))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .chain(extra.map(|(name, value)| (name.to_owned(), value.to_owned())))
         .collect()
 }

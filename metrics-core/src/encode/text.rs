@@ -1,37 +1,44 @@
-//! The Prometheus text format, version 0.0.4.
+//! The Prometheus text format: version 0.0.4, and 1.0.0 (the same lines, with names in
+//! double quotes where `escaping=allow-utf-8` keeps names the legacy rules refuse).
 //!
 //! Series lines are assembled from pre-encoded pieces (the family name, the registry's const
 //! label block, the series' label block, the `le` text of each bucket), so encoding copies
 //! bytes and formats numbers, and allocates nothing per series.
 
 use crate::encode::lines::Lines;
+use crate::encode::names::Names;
 use crate::model::{
     BucketBounds, CounterSample, FamilyDesc, HistogramSample, MetricKind, Sink, SummarySample,
 };
 
-/// Writes text 0.0.4 into a caller's buffer.
+/// Writes the text format into a caller's buffer.
 pub(crate) struct TextEncoder<'a> {
     lines: Lines<'a>,
 }
 
 impl<'a> TextEncoder<'a> {
-    /// An encoder appending to `out`; `const_labels` is a label block added to every series.
-    pub(crate) fn new(out: &'a mut Vec<u8>, const_labels: &'a str) -> TextEncoder<'a> {
+    /// An encoder appending to `out`; `const_labels` is a label block added to every series,
+    /// `names` how names are written.
+    pub(crate) fn new(
+        out: &'a mut Vec<u8>,
+        const_labels: &'a str,
+        names: Names,
+    ) -> TextEncoder<'a> {
         TextEncoder {
-            lines: Lines::new(out, const_labels),
+            lines: Lines::new(out, const_labels, names),
         }
     }
 }
 
 impl Sink for TextEncoder<'_> {
     fn family(&mut self, desc: &FamilyDesc<'_>) {
-        let out = &mut *self.lines.out;
+        let (out, names) = (&mut *self.lines.out, self.lines.names);
         out.extend_from_slice(b"# HELP ");
-        out.extend_from_slice(desc.name.as_bytes());
+        names.write_family(out, desc.name);
         out.push(b' ');
         escape_help(out, desc.help, false);
         out.extend_from_slice(b"\n# TYPE ");
-        out.extend_from_slice(desc.name.as_bytes());
+        names.write_family(out, desc.name);
         out.push(b' ');
         // Text 0.0.4 knows neither info nor state sets: both are gauges there.
         let kind = match desc.kind {

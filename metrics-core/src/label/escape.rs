@@ -2,6 +2,7 @@
 //! quote, and label blocks (`name="value",...`) built from them.
 
 use crate::label::words::{quote_bytes, word_at};
+use crate::naming::escape::is_legacy_label_name;
 
 /// Appends `value` escaped for a label value: `\` `"` and newline get a backslash.
 pub(crate) fn escape_label_value(out: &mut String, value: &str) {
@@ -20,12 +21,31 @@ pub(crate) fn escape_label_value(out: &mut String, value: &str) {
     out.push_str(&value[start..]);
 }
 
+/// Appends `name` between double quotes, escaped as a label value is: how the text formats
+/// carry a name the legacy rules do not allow.
+pub(crate) fn push_quoted(out: &mut String, name: &str) {
+    out.push('"');
+    escape_label_value(out, name);
+    out.push('"');
+}
+
+/// Appends a label name as a label block holds it: bare when the legacy rules allow it,
+/// quoted otherwise (`"http.route"`), which is how `escaping=allow-utf-8` writes it; the
+/// encoders rewrite quoted names for the other schemes.
+pub(crate) fn push_label_name(out: &mut String, name: &str) {
+    if is_legacy_label_name(name) {
+        out.push_str(name);
+    } else {
+        push_quoted(out, name);
+    }
+}
+
 /// Appends `name="value"` to a label block, with a `,` if the block is not empty.
 pub(crate) fn push_pair(block: &mut String, name: &str, value: &str) {
     if !block.is_empty() {
         block.push(',');
     }
-    block.push_str(name);
+    push_label_name(block, name);
     block.push_str("=\"");
     push_value(block, value);
 }
@@ -44,8 +64,10 @@ pub(crate) fn push_value(values: &mut String, value: &str) {
 pub(crate) fn pair_openings(names: &[Box<str>]) -> Vec<String> {
     let mut openings = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
-        let comma = if i > 0 { "," } else { "" };
-        openings.push(format!("{comma}{name}=\""));
+        let mut opening = String::from(if i > 0 { "," } else { "" });
+        push_label_name(&mut opening, name);
+        opening.push_str("=\"");
+        openings.push(opening);
     }
     openings
 }

@@ -18,7 +18,8 @@ mod words;
 
 pub use allowlist::Allowlist;
 pub(crate) use escape::{
-    escape_label_value, pair_openings, push_pair, push_pairs, push_value, stored_values, unescape,
+    escape_label_value, pair_openings, push_pair, push_pairs, push_quoted, push_value,
+    stored_values, unescape,
 };
 pub(crate) use hashing::{ValueHashSeed, ValueHasher};
 pub(crate) use matching::{same_bytes, stored_is};

@@ -1,10 +1,11 @@
 //! Label blocks as the model keeps them: `name="value",...`, escaped as the text formats
-//! write them, so that encoders copy them as they are; [`LabelPairs`] reads them back.
+//! write them (a name the legacy rules refuse in double quotes, as `escaping=allow-utf-8`
+//! writes it), so that encoders copy them as they are; [`LabelPairs`] reads them back.
 
 use std::borrow::Cow;
 
-/// The label pairs of an escaped label block (`name="value",...`), in order, each value
-/// unescaped (borrowed unless it had escapes).
+/// The label pairs of an escaped label block (`name="value",...`), in order, each name and
+/// value unescaped (borrowed unless it was quoted or had escapes).
 #[derive(Debug, Clone)]
 pub struct LabelPairs<'a> {
     rest: &'a str,
@@ -18,12 +19,18 @@ impl<'a> LabelPairs<'a> {
 }
 
 impl<'a> Iterator for LabelPairs<'a> {
-    type Item = (&'a str, Cow<'a, str>);
+    type Item = (Cow<'a, str>, Cow<'a, str>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        // Label names hold no `=`: the first one ends the name, and `"` follows it.
-        let eq = self.rest.bytes().position(|b| b == b'=')?;
-        let name = &self.rest[..eq];
+        let (name, eq) = if let Some(quoted) = self.rest.strip_prefix('"') {
+            // A quoted name: unescaped up to its closing quote, then `=`.
+            let (name, end) = unescape(quoted);
+            (Cow::Owned(name), end + 2)
+        } else {
+            // Bare label names hold no `=`: the first one ends the name.
+            let eq = self.rest.bytes().position(|b| b == b'=')?;
+            (Cow::Borrowed(&self.rest[..eq]), eq)
+        };
         let Some(value_and_rest) = self.rest.get(eq + 2..) else {
             self.rest = "";
             return None;
@@ -68,14 +75,14 @@ mod tests {
 
     #[test]
     fn pairs_come_back_unescaped() {
-        let pairs: Vec<(&str, Cow<'_, str>)> =
+        let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
             LabelPairs::new(r#"path="a\\b\"c\nd",code="200",empty="""#).collect();
         assert_eq!(
             pairs,
             vec![
-                ("path", Cow::Owned("a\\b\"c\nd".into())),
-                ("code", Cow::Borrowed("200")),
-                ("empty", Cow::Borrowed("")),
+                ("path".into(), Cow::Owned("a\\b\"c\nd".into())),
+                ("code".into(), Cow::Borrowed("200")),
+                ("empty".into(), Cow::Borrowed("")),
             ]
         );
         assert!(matches!(pairs[1].1, Cow::Borrowed(_)));
@@ -91,5 +98,21 @@ mod tests {
             ]
         );
         assert_eq!(LabelPairs::new("").count(), 0);
+    }
+
+    #[test]
+    fn quoted_names_come_back_unquoted() {
+        let pairs: Vec<(String, String)> =
+            LabelPairs::new(r#""http.route"="/a",code="2","a\"b"="""#)
+                .map(|(n, v)| (n.into_owned(), v.into_owned()))
+                .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("http.route".into(), "/a".into()),
+                ("code".into(), "2".into()),
+                ("a\"b".into(), String::new())
+            ]
+        );
     }
 }

@@ -4,10 +4,12 @@ use crate::model::MetricKind;
 use crate::naming::parse::{parse_line, Line};
 use crate::naming::problem::{Problem, Rule};
 use crate::naming::rules::family_problems;
+use crate::naming::valid::NameValidation;
 
-/// Lints a Prometheus text exposition (format 0.0.4) as `promtool check metrics` would: every
-/// family's name against the rules for its `# TYPE`, its help text, its label names, and lines
-/// that do not parse.
+/// Lints a Prometheus text exposition (format 0.0.4, or 1.0.0 and OpenMetrics with names in
+/// the quoted syntax) as `promtool check metrics` would: every family's name against the
+/// rules for its `# TYPE`, its help text, its label names, and lines that do not parse.
+/// Quoted names are read as [`NameValidation::Utf8`](crate::NameValidation) reads them.
 ///
 /// ```
 /// use metrics_core::{lint_exposition, Rule};
@@ -45,10 +47,10 @@ pub fn lint_exposition(text: &str) -> Vec<Problem> {
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         match parse_line(line) {
-            Ok(Line::Help { name, .. }) => family(&mut families, name, number).help = true,
+            Ok(Line::Help { name, .. }) => family(&mut families, &name, number).help = true,
             Ok(Line::Type { name, kind }) => match MetricKind::from_type_word(kind) {
-                Some(kind) => family(&mut families, name, number).kind = kind,
-                None => problems.push(Problem::metric(name, Rule::Malformed).at_line(number)),
+                Some(kind) => family(&mut families, &name, number).kind = kind,
+                None => problems.push(Problem::metric(&name, Rule::Malformed).at_line(number)),
             },
             Ok(Line::Sample(sample)) => {
                 let base = families
@@ -73,9 +75,17 @@ pub fn lint_exposition(text: &str) -> Vec<Problem> {
         let labels: Vec<&str> = seen.labels.iter().map(String::as_str).collect();
         let help = if seen.help { "present" } else { "" };
         problems.extend(
-            family_problems(&seen.name, help, seen.kind, &labels, &[])
-                .into_iter()
-                .map(|p| p.at_line(seen.line)),
+            family_problems(
+                &seen.name,
+                help,
+                seen.kind,
+                &labels,
+                &[],
+                // Bare names that parse are legacy names; quoted ones may be any.
+                NameValidation::Utf8,
+            )
+            .into_iter()
+            .map(|p| p.at_line(seen.line)),
         );
     }
     problems

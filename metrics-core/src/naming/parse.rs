@@ -1,5 +1,9 @@
 //! A parser for the text format, line by line: what [`lint_exposition`](crate::lint_exposition)
-//! reads, and what the tests use to read our own output back.
+//! reads, and what the tests use to read our own output back. It reads the quoted syntax of
+//! text 1.0.0 and OpenMetrics with UTF-8 names too: `# TYPE "a.b" gauge`,
+//! `{"a.b","c.d"="x"} 1`.
+
+use std::borrow::Cow;
 
 use crate::model::Sample;
 
@@ -7,9 +11,9 @@ use crate::model::Sample;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Line<'a> {
     /// `# HELP name text`, the text unescaped.
-    Help { name: &'a str, text: String },
+    Help { name: Cow<'a, str>, text: String },
     /// `# TYPE name kind`.
-    Type { name: &'a str, kind: &'a str },
+    Type { name: Cow<'a, str>, kind: &'a str },
     /// A sample.
     Sample(Sample),
     /// An empty line.
@@ -29,52 +33,119 @@ pub(crate) fn parse_line(line: &str) -> Result<Line<'_>, ParseError> {
     }
     if let Some(comment) = trimmed.strip_prefix('#') {
         let comment = comment.trim_start_matches([' ', '\t']);
-        let mut words = comment.splitn(3, [' ', '\t']);
-        return Ok(match (words.next(), words.next(), words.next()) {
-            (Some("HELP"), Some(name), text) => Line::Help {
+        let (keyword, rest) = comment.split_once([' ', '\t']).unwrap_or((comment, ""));
+        if !matches!(keyword, "HELP" | "TYPE") {
+            return Ok(Line::Comment);
+        }
+        let rest = rest.trim_start_matches([' ', '\t']);
+        let (name, after) = if rest.starts_with('"') {
+            let (name, after) = quoted(rest)?;
+            (name, after)
+        } else {
+            let end = rest.find([' ', '\t']).unwrap_or(rest.len());
+            (Cow::Borrowed(&rest[..end]), &rest[end..])
+        };
+        if name.is_empty() {
+            return Ok(Line::Comment);
+        }
+        let after = after.strip_prefix([' ', '\t']).unwrap_or(after);
+        return Ok(match keyword {
+            "HELP" => Line::Help {
                 name,
-                text: unescape(text.unwrap_or(""), false)?,
+                text: unescape(after, false)?,
             },
-            (Some("TYPE"), Some(name), Some(kind)) => Line::Type {
+            _ if after.trim().is_empty() => return Err(ParseError("TYPE without a type")),
+            _ => Line::Type {
                 name,
-                kind: kind.trim(),
+                kind: after.trim(),
             },
-            (Some("TYPE"), _, None) => return Err(ParseError("TYPE without a type")),
-            _ => Line::Comment,
         });
     }
     parse_sample(trimmed).map(Line::Sample)
+}
+
+/// A quoted name at the start of `s`, unescaped, and what follows its closing quote.
+fn quoted(s: &str) -> Result<(Cow<'_, str>, &str), ParseError> {
+    let inner = &s[1..];
+    let end = closing_quote(inner).ok_or(ParseError("unterminated quoted name"))?;
+    let name = unescape(&inner[..end], true)?;
+    if name.is_empty() {
+        return Err(ParseError("empty quoted name"));
+    }
+    Ok((Cow::Owned(name), &inner[end + 1..]))
 }
 
 fn parse_sample(line: &str) -> Result<Sample, ParseError> {
     let name_end = line
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
         .unwrap_or(line.len());
-    let name = &line[..name_end];
-    if crate::naming::valid::metric_name(name).is_err() {
+    let name = Cow::Borrowed(&line[..name_end]);
+    let rest = &line[name_end..];
+    if name.is_empty() {
+        // `{"a.b",...}`: the name is the first thing in the braces, quoted, with no `=`.
+        let inner = rest
+            .strip_prefix('{')
+            .ok_or(ParseError("invalid metric name"))?
+            .trim_start();
+        if !inner.starts_with('"') {
+            return Err(ParseError("invalid metric name"));
+        }
+        let (quoted_name, after) = quoted(inner)?;
+        let after = after.trim_start();
+        if after.starts_with('=') {
+            return Err(ParseError("a label before the metric name"));
+        }
+        let rest = match after.strip_prefix(',') {
+            Some(labels) => labels,
+            None if after.starts_with('}') => after,
+            None => return Err(ParseError("expected `,` or `}` after the metric name")),
+        };
+        return labels_and_value(quoted_name, rest, true);
+    } else if crate::naming::valid::metric_name(&name).is_err() {
         return Err(ParseError("invalid metric name"));
     }
-    let mut rest = &line[name_end..];
+    match rest.strip_prefix('{') {
+        Some(inner) => labels_and_value(name, inner, true),
+        None => labels_and_value(name, rest, false),
+    }
+}
+
+/// The labels after a `{` (`braced`), then the value and timestamp.
+fn labels_and_value(
+    name: Cow<'_, str>,
+    mut rest: &str,
+    braced: bool,
+) -> Result<Sample, ParseError> {
     let mut labels = Vec::new();
-    if let Some(inner) = rest.strip_prefix('{') {
-        rest = inner;
+    if braced {
         loop {
             rest = rest.trim_start();
             if let Some(after) = rest.strip_prefix('}') {
                 rest = after;
                 break;
             }
-            let eq = rest.find('=').ok_or(ParseError("label without `=`"))?;
-            let label = rest[..eq].trim();
-            if crate::naming::valid::label_name(label).is_err() && !label.starts_with("__") {
-                return Err(ParseError("invalid label name"));
-            }
-            rest = rest[eq + 1..].trim_start();
+            let label = if rest.starts_with('"') {
+                let (label, after) = quoted(rest)?;
+                rest = after.trim_start();
+                label
+            } else {
+                let eq = rest.find('=').ok_or(ParseError("label without `=`"))?;
+                let label = rest[..eq].trim();
+                if crate::naming::valid::label_name(label).is_err() && !label.starts_with("__") {
+                    return Err(ParseError("invalid label name"));
+                }
+                rest = &rest[eq..];
+                Cow::Borrowed(label)
+            };
+            rest = rest
+                .strip_prefix('=')
+                .ok_or(ParseError("label without `=`"))?
+                .trim_start();
             rest = rest
                 .strip_prefix('"')
                 .ok_or(ParseError("label value without quotes"))?;
             let end = closing_quote(rest).ok_or(ParseError("unterminated label value"))?;
-            labels.push((label.to_owned(), unescape(&rest[..end], true)?));
+            labels.push((label.into_owned(), unescape(&rest[..end], true)?));
             rest = rest[end + 1..].trim_start();
             if let Some(after) = rest.strip_prefix(',') {
                 rest = after;
@@ -95,7 +166,7 @@ fn parse_sample(line: &str) -> Result<Sample, ParseError> {
         return Err(ParseError("text after the timestamp"));
     }
     Ok(Sample {
-        name: name.to_owned(),
+        name: name.into_owned(),
         labels,
         value,
     })
@@ -167,14 +238,14 @@ mod tests {
         assert_eq!(
             parse_line(r#"# HELP a Some \\ help\nmore"#).unwrap(),
             Line::Help {
-                name: "a",
+                name: "a".into(),
                 text: "Some \\ help\nmore".into()
             }
         );
         assert_eq!(
             parse_line("# TYPE a counter").unwrap(),
             Line::Type {
-                name: "a",
+                name: "a".into(),
                 kind: "counter"
             }
         );
@@ -193,5 +264,43 @@ mod tests {
         assert!(parse_line("a 1 2 3").is_err());
         assert!(parse_line("9a 1").is_err());
         assert_eq!(parse_line("").unwrap(), Line::Blank);
+    }
+
+    #[test]
+    fn quoted_names() {
+        assert_eq!(
+            parse_line(r#"# TYPE "http.server duration" histogram"#).unwrap(),
+            Line::Type {
+                name: "http.server duration".into(),
+                kind: "histogram"
+            }
+        );
+        assert_eq!(
+            parse_line(r#"# HELP "a\"b" Help \\ text"#).unwrap(),
+            Line::Help {
+                name: "a\"b".into(),
+                text: "Help \\ text".into()
+            }
+        );
+        let Line::Sample(s) = parse_line(r#"{"a.b","c.d"="x",e="y"} 2"#).unwrap() else {
+            panic!("not a sample")
+        };
+        assert_eq!(s.name, "a.b");
+        assert_eq!(
+            s.labels,
+            vec![("c.d".into(), "x".into()), ("e".into(), "y".into())]
+        );
+        let Line::Sample(s) = parse_line(r#"{"a.b"} 3"#).unwrap() else {
+            panic!("not a sample")
+        };
+        assert_eq!((s.name.as_str(), s.labels.len(), s.value), ("a.b", 0, 3.0));
+        let Line::Sample(s) = parse_line(r#"a{"c.d"="x"} 4"#).unwrap() else {
+            panic!("not a sample")
+        };
+        assert_eq!(s.labels, vec![("c.d".into(), "x".into())]);
+        assert!(parse_line(r#"{"a.b"="x"} 1"#).is_err());
+        assert!(parse_line(r#"{"a.b" 1"#).is_err());
+        assert!(parse_line(r#"{"" } 1"#).is_err());
+        assert!(parse_line(r#"{a="x"} 1"#).is_err());
     }
 }

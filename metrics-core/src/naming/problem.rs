@@ -64,6 +64,10 @@ pub enum Rule {
     /// A collector's series does not fit its family: the wrong number of label values, a
     /// value of another kind, or histogram bounds and counts that do not match.
     InvalidSample,
+    /// Two names differ but read the same once a scrape escapes them with the default
+    /// scheme (`http.route` and `http_route` are both `http_route`): they would be one
+    /// series to Prometheus 2 and every scraper that asks for no other scheme.
+    EscapedNameCollision,
 }
 
 impl Rule {
@@ -137,6 +141,10 @@ impl Rule {
             Rule::InvalidSample => {
                 "a collected series does not fit its family (label values, kind, or bucket \
                  bounds and counts): it is left out"
+            }
+            Rule::EscapedNameCollision => {
+                "another name reads the same once escaped with underscores (`.` and other \
+                 characters the legacy rules refuse become `_`): rename one"
             }
         }
     }

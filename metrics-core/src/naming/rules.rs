@@ -4,8 +4,9 @@
 //! validator to drift from this one.
 
 use crate::model::MetricKind;
+use crate::naming::escape::Escaping;
 use crate::naming::problem::{Problem, Rule};
-use crate::naming::valid;
+use crate::naming::valid::{self, NameValidation};
 
 // ---------------------------------------------------------------------------------------------
 // The predicates. `const fn` over bytes so that they run at compile time too.
@@ -104,12 +105,12 @@ const fn is_non_base_unit(word: &[u8]) -> bool {
     false
 }
 
-/// Whether any `_`-separated word of `name` satisfies the word rule `which`.
+/// Whether any word of `name` (split at `_`, `:` and `.`) satisfies the word rule `which`.
 const fn any_word(name: &[u8], which: Rule) -> bool {
     let mut start = 0;
     let mut i = 0;
     while i <= name.len() {
-        if i == name.len() || name[i] == b'_' || name[i] == b':' {
+        if i == name.len() || name[i] == b'_' || name[i] == b':' || name[i] == b'.' {
             let (_, rest) = name.split_at(start);
             let (word, _) = rest.split_at(i - start);
             let hit = match which {
@@ -265,15 +266,21 @@ pub const fn checked_name(name: &'static str, kind: MetricKind) -> &'static str 
 
 /// Every problem of a family's names at registration: hard errors and lints alike, metric name
 /// first, then labels in order. `extra_labels` are the registry's const labels.
+///
+/// Under [`NameValidation::Utf8`] the lints read a name as it is: the suffix rules (`_total`,
+/// `_info`, reserved suffixes) literally, since the formats add and strip those suffixes as
+/// they are; the word rules (units, abbreviations, type words) split words at `_`, `:` and
+/// `.`, so `http.server.duration.ms` breaks the unit rule as `http_server_duration_ms` does.
 pub(crate) fn family_problems(
     name: &str,
     help: &str,
     kind: MetricKind,
     labels: &[&str],
     extra_labels: &[&str],
+    validation: NameValidation,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
-    match valid::metric_name(name) {
+    match valid::metric_name_in(name, validation) {
         Err(rule) => problems.push(Problem::metric(name, rule)),
         Ok(()) => problems.extend(
             Rule::LINTS
@@ -287,11 +294,62 @@ pub(crate) fn family_problems(
     }
     let all = labels.iter().chain(extra_labels);
     for (i, label) in all.clone().enumerate() {
-        if let Err(rule) = check_label_name(label, kind) {
+        let escaped = Escaping::Underscores.label_name(label);
+        if let Err(rule) = check_label_name_in(label, kind, validation) {
             problems.push(Problem::label(name, label, rule));
         } else if all.clone().take(i).any(|earlier| earlier == label) {
             problems.push(Problem::label(name, label, Rule::DuplicateLabel));
+        } else if all
+            .clone()
+            .take(i)
+            .any(|earlier| Escaping::Underscores.label_name(earlier) == escaped)
+        {
+            problems.push(Problem::label(name, label, Rule::EscapedNameCollision));
         }
     }
     problems
+}
+
+/// [`check_label_name`] under `validation`.
+fn check_label_name_in(
+    label: &str,
+    kind: MetricKind,
+    validation: NameValidation,
+) -> Result<(), Rule> {
+    match validation {
+        NameValidation::Legacy => check_label_name(label, kind),
+        _ => {
+            valid::label_name_in(label, validation)?;
+            // The same reserved names and style, on the name as it is.
+            match check_label_name(label, kind) {
+                Err(Rule::InvalidLabelChar) | Ok(()) => {
+                    if has_upper(label.as_bytes()) {
+                        Err(Rule::NotSnakeCase)
+                    } else {
+                        Ok(())
+                    }
+                }
+                Err(rule) => Err(rule),
+            }
+        }
+    }
+}
+
+/// [`check_unit`] under `validation`: a name the legacy rules do not allow (such as
+/// OpenTelemetry's `http.server.request.duration`) keeps its unit as metadata, in protobuf
+/// and in OpenMetrics' `# UNIT` when the name ends with it, and need not end with it.
+pub(crate) fn check_unit_in(
+    name: &str,
+    unit: &str,
+    kind: MetricKind,
+    validation: NameValidation,
+) -> Result<(), Rule> {
+    match check_unit(name, unit, kind) {
+        Err(Rule::UnitNotInName)
+            if validation == NameValidation::Utf8 && valid::metric_name(name).is_err() =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
 }

@@ -101,7 +101,7 @@ fn every_lint_rule_is_named() {
     ];
     for (name, kind, rule) in cases {
         assert_eq!(first(name, kind), Some(rule), "{name}");
-        let problems = family_problems(name, "help", kind, &[], &[]);
+        let problems = family_problems(name, "help", kind, &[], &[], NameValidation::Legacy);
         assert!(problems
             .iter()
             .any(|p| p.rule() == rule && p.metric_name() == name));
@@ -158,7 +158,14 @@ fn units_end_the_name() {
 
 #[test]
 fn help_and_labels_at_registration() {
-    let problems = family_problems("jobs_total", " ", MetricKind::Counter, &["a", "a"], &[]);
+    let problems = family_problems(
+        "jobs_total",
+        " ",
+        MetricKind::Counter,
+        &["a", "a"],
+        &[],
+        NameValidation::Legacy,
+    );
     assert_eq!(problems[0].rule(), Rule::MissingHelp);
     assert_eq!(problems[1].rule(), Rule::DuplicateLabel);
     assert_eq!(problems[1].label_name(), Some("a"));
@@ -168,6 +175,7 @@ fn help_and_labels_at_registration() {
         MetricKind::Counter,
         &["env"],
         &["env"],
+        NameValidation::Legacy,
     );
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].rule(), Rule::DuplicateLabel);
@@ -214,4 +222,68 @@ this is not a sample
     );
     assert_eq!(problems[0].line(), Some(12));
     assert_eq!(problems[2].metric_name(), "queue_depth_total");
+}
+
+#[test]
+fn utf8_names_and_how_the_lints_read_them() {
+    let utf8 = NameValidation::Utf8;
+    let problems = |name: &str, kind, labels: &[&str]| {
+        family_problems(name, "Help.", kind, labels, &[], utf8)
+            .into_iter()
+            .map(|p| (p.rule(), p.label_name().map(str::to_owned)))
+            .collect::<Vec<_>>()
+    };
+    assert!(problems(
+        "http.server.active_requests",
+        MetricKind::Gauge,
+        &["http.route"]
+    )
+    .is_empty());
+    // Suffix rules read the name literally: a counter still ends in `_total`.
+    assert_eq!(
+        problems("http.server.requests", MetricKind::Counter, &[]),
+        [(Rule::CounterWithoutTotal, None)]
+    );
+    assert!(problems("http.server.requests_total", MetricKind::Counter, &[]).is_empty());
+    // Word rules split at dots too.
+    assert_eq!(
+        problems("http.server.duration.ms", MetricKind::Histogram, &[]),
+        [(Rule::UnitAbbreviation, None)]
+    );
+    assert_eq!(
+        problems("Http.Requests", MetricKind::Gauge, &[]),
+        [(Rule::NotSnakeCase, None)]
+    );
+    // Label names: any but empty, reserved or `__`-prefixed; and no two that the default
+    // escaping makes one.
+    assert_eq!(
+        problems(
+            "g",
+            MetricKind::Gauge,
+            &["http.route", "http_route", "__x", "", "le.x"]
+        ),
+        [
+            (Rule::EscapedNameCollision, Some("http_route".to_owned())),
+            (Rule::ReservedLabelPrefix, Some("__x".to_owned())),
+            (Rule::Empty, Some(String::new())),
+        ]
+    );
+    assert_eq!(
+        problems("latency", MetricKind::Histogram, &["le"]),
+        [(Rule::ReservedLabel, Some("le".to_owned()))]
+    );
+    assert_eq!(problems("", MetricKind::Gauge, &[]), [(Rule::Empty, None)]);
+    // The legacy rules refuse what UTF-8 takes.
+    assert_eq!(
+        family_problems(
+            "a.b",
+            "Help.",
+            MetricKind::Gauge,
+            &[],
+            &[],
+            NameValidation::Legacy
+        )[0]
+        .rule(),
+        Rule::InvalidMetricChar
+    );
 }

@@ -7,7 +7,7 @@ use parking_lot::{Mutex, RwLock};
 use crate::error::RegisterError;
 use crate::label::push_pair;
 use crate::model::MetricKind;
-use crate::naming::{self, LintLevel, Problem};
+use crate::naming::{self, LintLevel, NameValidation, Problem};
 use crate::registry::opts::{SelfMetrics, DEFAULT_LABEL_VALUE_LIMIT, DEFAULT_SERIES_LIMIT};
 use crate::registry::{Registry, RegistryInner, State};
 
@@ -35,6 +35,8 @@ pub struct RegistryBuilder {
     series_limit: Option<usize>,
     label_value_limit: Option<usize>,
     lint_level: LintLevel,
+    name_validation: NameValidation,
+    openmetrics_created: bool,
     self_metrics: SelfMetrics,
 }
 
@@ -71,6 +73,27 @@ impl RegistryBuilder {
         self
     }
 
+    /// Which metric and label names the registry takes (default [`NameValidation::Legacy`]).
+    /// With [`NameValidation::Utf8`], OpenTelemetry's names such as
+    /// `http.server.request.duration` register as they are: scrapes that ask for
+    /// `escaping=allow-utf-8` (Prometheus 3) get them so, others get them escaped, and two
+    /// names that the default escaping makes one are refused
+    /// ([`Rule::EscapedNameCollision`](crate::Rule::EscapedNameCollision)).
+    pub fn name_validation(mut self, validation: NameValidation) -> Self {
+        self.name_validation = validation;
+        self
+    }
+
+    /// Whether OpenMetrics expositions carry a `_created` line for each counter, histogram
+    /// and summary series (default `false`, as client_golang since 1.20). Prometheus
+    /// ingests each such line as a series of its own unless it runs with
+    /// `created-timestamp-zero-ingestion`, which reads the time and drops the line; the
+    /// protobuf format carries the time in every case.
+    pub fn openmetrics_created(mut self, write: bool) -> Self {
+        self.openmetrics_created = write;
+        self
+    }
+
     /// Which metrics about the registry itself are exported.
     pub fn self_metrics(mut self, which: SelfMetrics) -> Self {
         self.self_metrics = which;
@@ -84,13 +107,19 @@ impl RegistryBuilder {
     /// const label name repeats.
     pub fn build(self) -> Result<Registry, RegisterError> {
         if let Some(ns) = &self.namespace {
-            if let Err(rule) = crate::naming::valid::metric_name(ns) {
+            if let Err(rule) = crate::naming::valid::metric_name_in(ns, self.name_validation) {
                 return Err(Problem::metric(ns, rule).into());
             }
         }
         let names: Vec<&str> = self.const_labels.iter().map(|(n, _)| n.as_str()).collect();
-        let problems =
-            naming::family_problems("const_labels", "-", MetricKind::Unknown, &names, &[]);
+        let problems = naming::family_problems(
+            "const_labels",
+            "-",
+            MetricKind::Unknown,
+            &names,
+            &[],
+            self.name_validation,
+        );
         if let Some(problem) = problems.into_iter().find(|p| !p.rule().is_lint()) {
             return Err(problem.into());
         }
@@ -106,6 +135,8 @@ impl RegistryBuilder {
                 series_limit: self.series_limit.unwrap_or(DEFAULT_SERIES_LIMIT),
                 label_value_limit: self.label_value_limit.unwrap_or(DEFAULT_LABEL_VALUE_LIMIT),
                 lint_level: self.lint_level,
+                name_validation: self.name_validation,
+                openmetrics_created: self.openmetrics_created,
                 self_metrics: self.self_metrics,
                 state: RwLock::new(State::default()),
                 warnings: Mutex::new(Vec::new()),

@@ -5,11 +5,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::collector::Collection;
-use crate::encode::openmetrics::OpenMetricsEncoder;
-use crate::encode::protobuf::ProtobufEncoder;
+use crate::encode::names::Names;
 use crate::encode::samples;
-use crate::encode::text::TextEncoder;
-use crate::encode::Format;
+use crate::encode::Exposition;
 use crate::model::{MetricFamilies, Sample, Scratch, Sink};
 use crate::registry::opts::SelfMetrics;
 use crate::registry::Registry;
@@ -60,16 +58,26 @@ impl Registry {
     /// registry's own metrics; within a family, series keep their order across scrapes.
     /// No lock that `inc`/`observe` could wait on is held while encoding, and registration
     /// can proceed concurrently.
-    pub fn encode(&self, format: Format, out: &mut Vec<u8>) -> &'static str {
-        let const_labels = &self.inner.const_block;
-        let mut sink: Box<dyn Sink + '_> = match format {
-            Format::Text => Box::new(TextEncoder::new(out, const_labels)),
-            Format::OpenMetrics => Box::new(OpenMetricsEncoder::new(out, const_labels)),
-            Format::Protobuf => Box::new(ProtobufEncoder::new(out, const_labels)),
+    ///
+    /// `format` is a [`Format`](crate::Format), its names escaped with the default scheme, or an
+    /// [`Exposition`] that names the scheme (what [`negotiate`](crate::negotiate) gives):
+    /// names the legacy rules refuse (see [`NameValidation`](crate::NameValidation)) are
+    /// written quoted or escaped as it says; other names are written as they are.
+    pub fn encode(&self, format: impl Into<Exposition>, out: &mut Vec<u8>) -> &'static str {
+        let exposition = format.into();
+        let names = Names {
+            escaping: exposition.escaping,
+            utf8: self.utf8_names(),
         };
+        let mut sink = exposition.sink(
+            out,
+            &self.inner.const_block,
+            names,
+            self.inner.openmetrics_created,
+        );
         self.write_to(&mut *sink);
         sink.finish();
-        format.content_type()
+        exposition.content_type()
     }
 
     /// Writes every family, then the collectors' families, then the registry's own metrics.

@@ -19,7 +19,7 @@ use crate::collector::Collector;
 use crate::error::{Conflict, RegisterError};
 use crate::metric::family::{FamilySpec, Overflow};
 use crate::model::{MetricKind, Source};
-use crate::naming::{self, LintLevel, Problem};
+use crate::naming::{self, Escaping, LintLevel, NameValidation, Problem, Rule};
 
 pub use builder::RegistryBuilder;
 pub use opts::{Opts, SelfMetrics, DEFAULT_LABEL_VALUE_LIMIT, DEFAULT_SERIES_LIMIT};
@@ -73,6 +73,8 @@ struct RegistryInner {
     series_limit: usize,
     label_value_limit: usize,
     lint_level: LintLevel,
+    name_validation: NameValidation,
+    openmetrics_created: bool,
     self_metrics: SelfMetrics,
     state: RwLock<State>,
     warnings: Mutex<Vec<Problem>>,
@@ -89,8 +91,20 @@ struct State {
 }
 
 impl State {
-    /// Refuses `name` if a collector writes a family of that name.
-    fn check_collectors(&self, name: &str) -> Result<(), RegisterError> {
+    /// Refuses `name` if a collector writes a family of that name, or (`utf8`: names the
+    /// legacy rules refuse are allowed) if another family's name reads the same once escaped
+    /// with the default scheme.
+    fn check_free(&self, name: &str, utf8: bool) -> Result<(), RegisterError> {
+        if utf8 {
+            let escaped = Escaping::Underscores.metric_name(name);
+            if self
+                .entries
+                .keys()
+                .any(|other| other != name && Escaping::Underscores.metric_name(other) == escaped)
+            {
+                return Err(Problem::metric(name, Rule::EscapedNameCollision).into());
+            }
+        }
         if self
             .collectors
             .iter()
@@ -146,6 +160,11 @@ pub fn default_registry() -> &'static Registry {
 }
 
 impl Registry {
+    /// Whether the registry takes names the legacy rules refuse.
+    pub(crate) fn utf8_names(&self) -> bool {
+        self.inner.name_validation == NameValidation::Utf8
+    }
+
     fn full_name(&self, name: &str) -> String {
         match &self.inner.namespace {
             Some(ns) => format!("{ns}_{name}"),
@@ -167,7 +186,14 @@ impl Registry {
             .iter()
             .map(String::as_str)
             .collect();
-        let problems = naming::family_problems(name, help, kind, labels, &const_names);
+        let problems = naming::family_problems(
+            name,
+            help,
+            kind,
+            labels,
+            &const_names,
+            self.inner.name_validation,
+        );
         let level = self.inner.lint_level;
         if let Some(fatal) = problems
             .iter()

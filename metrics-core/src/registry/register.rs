@@ -184,7 +184,7 @@ impl Registry {
         let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
         let warnings = self.check_names(&name, &opts.help, M::KIND, &label_refs)?;
         if let Some(unit) = &opts.unit {
-            naming::check_unit(&name, unit, M::KIND)
+            naming::check_unit_in(&name, unit, M::KIND, self.inner.name_validation)
                 .map_err(|rule| Problem::metric(&name, rule))?;
         }
         let spec = FamilySpec {
@@ -204,7 +204,7 @@ impl Registry {
         if let Some(existing) = state.entries.get(&name) {
             return existing.same::<Family<L, M>, M::Config>(&name, M::KIND, &spec, &config);
         }
-        state.check_collectors(&name)?;
+        state.check_free(&name, self.utf8_names())?;
         let family = Family::<L, M>::new(spec.clone(), config.clone());
         state.entries.insert(
             name,
@@ -356,7 +356,7 @@ impl Registry {
             let spec = plain_spec(&name, help);
             return existing.same::<StateSet<S>, ()>(&name, MetricKind::StateSet, &spec, &());
         }
-        state.check_collectors(&name)?;
+        state.check_free(&name, self.utf8_names())?;
         let entry = Entry {
             kind: MetricKind::StateSet,
             spec: plain_spec(&name, help),
@@ -386,7 +386,7 @@ impl Registry {
                 differs: Conflict::HandleType,
             });
         }
-        state.check_collectors(&name)?;
+        state.check_free(&name, self.utf8_names())?;
         let spec = plain_spec(&name, help);
         state.entries.insert(
             name,
@@ -439,7 +439,7 @@ impl Registry {
                     differs: Conflict::Collector,
                 });
             }
-            state.check_collectors(name)?;
+            state.check_free(name, self.utf8_names())?;
         }
         let id = CollectorId(state.next_collector);
         state.next_collector += 1;

@@ -11,6 +11,8 @@ pub(crate) struct MetricFamily {
     pub(crate) r#type: Option<i32>,
     #[prost(message, repeated, tag = "4")]
     pub(crate) metric: Vec<Metric>,
+    #[prost(string, optional, tag = "5")]
+    pub(crate) unit: Option<String>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]

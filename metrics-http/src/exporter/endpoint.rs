@@ -201,7 +201,7 @@ impl MetricsEndpoint {
             return Answer::text(
                 406,
                 "406 Not Acceptable: this endpoint serves text/plain;version=0.0.4, \
-                 application/openmetrics-text;version=1.0.0 and \
+                 text/plain;version=1.0.0, application/openmetrics-text;version=1.0.0 and \
                  application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
                  encoding=delimited",
             );

@@ -258,11 +258,11 @@ impl Pushgateway {
                 for series in family.series() {
                     if let Some((label, _)) = series
                         .labels()
-                        .find(|(label, _)| self.grouping_names.contains(*label))
+                        .find(|(label, _)| self.grouping_names.contains(label.as_ref()))
                     {
                         return Err(PushError::LabelClash {
                             metric: name.to_owned(),
-                            label: label.to_owned(),
+                            label: label.into_owned(),
                         });
                     }
                 }

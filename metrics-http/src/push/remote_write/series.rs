@@ -53,12 +53,12 @@ pub(crate) fn for_each_series(
     for family in families.iter() {
         let desc = family.desc();
         for series in family.series() {
-            let own: Vec<(&str, Cow<'_, str>)> = series.labels().collect();
+            let own: Vec<(Cow<'_, str>, Cow<'_, str>)> = series.labels().collect();
             let mut emit = |suffix: &str, extra: Option<(&str, &str)>, point, start: f64| {
                 let name = format!("{}{suffix}", desc.name);
                 let mut labels: Vec<(&str, &str)> = Vec::with_capacity(own.len() + 4);
                 labels.push(("__name__", &name));
-                labels.extend(own.iter().map(|(n, v)| (*n, v.as_ref())));
+                labels.extend(own.iter().map(|(n, v)| (n.as_ref(), v.as_ref())));
                 labels.extend(extra);
                 for (n, v) in external {
                     if !labels.iter().any(|(have, _)| have == n) {

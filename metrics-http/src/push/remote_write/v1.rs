@@ -63,7 +63,7 @@ pub(crate) fn write_request(
 fn exemplar_message(e: &Exemplar, timestamp_ms: i64) -> Vec<u8> {
     let mut out = Vec::new();
     for (name, value) in e.labels() {
-        label(&mut out, 1, name, &value);
+        label(&mut out, 1, &name, &value);
     }
     double_field(&mut out, 2, e.value());
     key(&mut out, 3, VARINT);

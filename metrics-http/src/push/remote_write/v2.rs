@@ -115,8 +115,8 @@ fn time_series(out: &mut Vec<u8>, symbols: &mut Symbols, series: &Series<'_>, at
 fn exemplar_message(symbols: &mut Symbols, e: &Exemplar, at: i64) -> Vec<u8> {
     let mut out = Vec::new();
     let mut labels: Vec<_> = e.labels().collect();
-    labels.sort_by(|a, b| a.0.cmp(b.0));
-    let refs = symbols.refs(labels.iter().map(|(n, v)| (*n, v.as_ref())));
+    labels.sort_by(|a, b| a.0.cmp(&b.0));
+    let refs = symbols.refs(labels.iter().map(|(n, v)| (n.as_ref(), v.as_ref())));
     if !refs.is_empty() {
         bytes_field(&mut out, 1, &refs);
     }
