@@ -718,6 +718,9 @@ mod schema_tests {
         let histogram = families[3].metric[0].histogram.as_ref().unwrap();
         let bucket_exemplar = histogram.bucket[1].exemplar.as_ref().unwrap();
         assert_eq!(bucket_exemplar.value, Some(0.7));
+        // Timestamped: Prometheus keeps a classic bucket's exemplar only with one when it
+        // turns classic histograms into custom-bucket native ones.
+        assert!(bucket_exemplar.timestamp.as_ref().unwrap().seconds.unwrap() > 1_600_000_000);
         assert!(histogram.bucket[0].exemplar.is_none());
         assert!(histogram.created_timestamp.is_some());
     }
