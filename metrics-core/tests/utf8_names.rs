@@ -270,3 +270,44 @@ fn names_that_escape_alike_are_refused() {
         "{err:?}"
     );
 }
+
+/// A collector's families take the names its registry takes.
+#[test]
+fn collectors_follow_the_registry() {
+    struct Cpu;
+    impl metrics_core::Collector for Cpu {
+        fn collect(&self, out: &mut metrics_core::Collection<'_>) {
+            out.gauge_family("system.cpu.utilization", "CPU in use.", &["cpu.mode"])
+                .sample(&["user"], 0.25);
+        }
+    }
+    let utf8 = Registry::builder()
+        .name_validation(NameValidation::Utf8)
+        .self_metrics(SelfMetrics::Overflow)
+        .build()
+        .unwrap();
+    utf8.register_collector(Cpu);
+    let (text, _) = encode(&utf8, Exposition::new(Format::TextV1, Escaping::AllowUtf8));
+    assert!(
+        text.contains("\n{\"system.cpu.utilization\",\"cpu.mode\"=\"user\"} 0.25\n"),
+        "{text}"
+    );
+    let (text, _) = encode(&utf8, Format::Text.into());
+    assert!(
+        text.contains("\nsystem_cpu_utilization{cpu_mode=\"user\"} 0.25\n"),
+        "{text}"
+    );
+    assert!(utf8.collector_problems().is_empty());
+
+    let legacy = Registry::builder()
+        .self_metrics(SelfMetrics::Overflow)
+        .build()
+        .unwrap();
+    legacy.register_collector(Cpu);
+    let (text, _) = encode(&legacy, Format::Text.into());
+    assert!(text.is_empty(), "{text}");
+    assert_eq!(
+        legacy.collector_problems()[0].rule(),
+        Rule::InvalidMetricChar
+    );
+}

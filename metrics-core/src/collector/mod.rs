@@ -49,6 +49,8 @@ pub struct Collection<'a> {
     problems: &'a mut Vec<Problem>,
     /// Families in the exposition so far, by name.
     names: &'a mut HashSet<String>,
+    /// The names the registry takes.
+    validation: NameValidation,
 }
 
 impl<'a> Collection<'a> {
@@ -56,11 +58,13 @@ impl<'a> Collection<'a> {
         sink: &'a mut dyn Sink,
         problems: &'a mut Vec<Problem>,
         names: &'a mut HashSet<String>,
+        validation: NameValidation,
     ) -> Self {
         Collection {
             sink,
             problems,
             names,
+            validation,
         }
     }
 
@@ -166,19 +170,18 @@ impl<'a> Collection<'a> {
         } else {
             &[]
         };
-        let invalid =
-            naming::family_problems(name, help, kind, labels, extra, NameValidation::Legacy)
-                .into_iter()
-                .find(|p| !p.rule().is_lint())
-                .or_else(|| {
-                    let unit = unit?;
-                    let rule = naming::check_unit(name, unit, kind).err()?;
-                    Some(Problem::metric(name, rule))
-                })
-                .or_else(|| {
-                    (!self.names.insert(name.to_owned()))
-                        .then(|| Problem::metric(name, naming::Rule::DuplicateFamily))
-                });
+        let invalid = naming::family_problems(name, help, kind, labels, extra, self.validation)
+            .into_iter()
+            .find(|p| !p.rule().is_lint())
+            .or_else(|| {
+                let unit = unit?;
+                let rule = naming::check_unit_in(name, unit, kind, self.validation).err()?;
+                Some(Problem::metric(name, rule))
+            })
+            .or_else(|| {
+                (!self.names.insert(name.to_owned()))
+                    .then(|| Problem::metric(name, naming::Rule::DuplicateFamily))
+            });
         let valid = match invalid {
             Some(problem) => {
                 self.problem(problem);
@@ -354,7 +357,7 @@ impl<'c, 'a> FamilyWriter<'c, 'a> {
 
 /// The names of the families `collector` writes now (those it writes validly), by one
 /// collection into a sink that keeps nothing.
-pub(crate) fn names_written(collector: &dyn Collector) -> Vec<String> {
+pub(crate) fn names_written(collector: &dyn Collector, validation: NameValidation) -> Vec<String> {
     struct Discard;
     impl Sink for Discard {
         fn family(&mut self, _: &FamilyDesc<'_>) {}
@@ -370,6 +373,7 @@ pub(crate) fn names_written(collector: &dyn Collector) -> Vec<String> {
         &mut Discard,
         &mut Vec::new(),
         &mut names,
+        validation,
     ));
     let mut names: Vec<String> = names.into_iter().collect();
     names.sort();

@@ -9,6 +9,7 @@ use crate::encode::names::Names;
 use crate::encode::samples;
 use crate::encode::Exposition;
 use crate::model::{MetricFamilies, Sample, Scratch, Sink};
+use crate::naming::NameValidation;
 use crate::registry::opts::SelfMetrics;
 use crate::registry::Registry;
 
@@ -105,9 +106,14 @@ impl Registry {
         // What is exposed already: a collector's family of the same name is left out.
         let mut names: HashSet<String> = families.iter().map(|(n, _)| n.clone()).collect();
         for collector in &collectors {
-            collector.collect(&mut Collection::new(sink, &mut problems, &mut names));
+            collector.collect(&mut Collection::new(
+                sink,
+                &mut problems,
+                &mut names,
+                self.inner.name_validation,
+            ));
         }
-        let mut out = Collection::new(sink, &mut problems, &mut names);
+        let mut out = Collection::new(sink, &mut problems, &mut names, NameValidation::Legacy);
         let refused: Vec<(&str, u64)> = families
             .iter()
             .map(|(name, f)| (name.as_str(), f.refused()))

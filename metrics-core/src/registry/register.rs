@@ -430,7 +430,7 @@ impl Registry {
         collector: impl Collector,
     ) -> Result<CollectorId, RegisterError> {
         // The collector is user code: it runs before the lock is taken.
-        let names = crate::collector::names_written(&collector);
+        let names = crate::collector::names_written(&collector, self.inner.name_validation);
         let mut state = self.inner.state.write();
         for name in &names {
             if state.entries.contains_key(name) {
