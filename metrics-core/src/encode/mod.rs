@@ -177,7 +177,19 @@ pub(crate) fn write_series_start(
     out.extend_from_slice(suffix.as_bytes());
     if !const_labels.is_empty() || !labels.is_empty() || extra.is_some() {
         out.push(b'{');
-        write_labels(out, const_labels, labels, extra, false);
+        out.extend_from_slice(const_labels.as_bytes());
+        if !labels.is_empty() {
+            if !const_labels.is_empty() {
+                out.push(b',');
+            }
+            out.extend_from_slice(labels.as_bytes());
+        }
+        if let Some((label, value)) = extra {
+            if !const_labels.is_empty() || !labels.is_empty() {
+                out.push(b',');
+            }
+            write_label(out, label, value);
+        }
         out.push(b'}');
     }
     out.push(b' ');
@@ -197,35 +209,24 @@ pub(crate) fn write_quoted_series_start(
     crate::label::push_quoted(&mut quoted, &format!("{name}{suffix}"));
     out.push(b'{');
     out.extend_from_slice(quoted.as_bytes());
-    write_labels(out, const_labels, labels, extra, true);
-    out.extend_from_slice(b"} ");
-}
-
-/// The label blocks and `extra` joined by `,`; `comma`: one goes before the first.
-#[inline]
-fn write_labels(
-    out: &mut Vec<u8>,
-    const_labels: &str,
-    labels: &str,
-    extra: Option<(&str, &str)>,
-    mut comma: bool,
-) {
     for block in [const_labels, labels] {
         if !block.is_empty() {
-            if comma {
-                out.push(b',');
-            }
+            out.push(b',');
             out.extend_from_slice(block.as_bytes());
-            comma = true;
         }
     }
     if let Some((label, value)) = extra {
-        if comma {
-            out.push(b',');
-        }
-        out.extend_from_slice(label.as_bytes());
-        out.extend_from_slice(b"=\"");
-        out.extend_from_slice(value.as_bytes());
-        out.push(b'"');
+        out.push(b',');
+        write_label(out, label, value);
     }
+    out.extend_from_slice(b"} ");
+}
+
+/// `label="value"`, the value escaped already.
+#[inline]
+fn write_label(out: &mut Vec<u8>, label: &str, value: &str) {
+    out.extend_from_slice(label.as_bytes());
+    out.extend_from_slice(b"=\"");
+    out.extend_from_slice(value.as_bytes());
+    out.push(b'"');
 }

@@ -48,6 +48,7 @@ impl Names {
 
     /// `name_suffix{const,labels,extra} `, up to the value, with names as the scheme wants
     /// them: `{"name_suffix",labels} ` when the name must be quoted.
+    #[inline]
     pub(crate) fn series_start(
         &self,
         out: &mut Vec<u8>,
@@ -60,6 +61,20 @@ impl Names {
         if !self.utf8 {
             return write_series_start(out, name, suffix, const_labels, labels, extra);
         }
+        self.series_start_utf8(out, name, suffix, const_labels, labels, extra);
+    }
+
+    /// [`series_start`](Names::series_start) where names may need escaping or quotes.
+    #[cold]
+    fn series_start_utf8(
+        &self,
+        out: &mut Vec<u8>,
+        name: &str,
+        suffix: &str,
+        const_labels: &str,
+        labels: &str,
+        extra: Option<(&str, &str)>,
+    ) {
         let const_labels = self.block(const_labels);
         let labels = self.block(labels);
         let extra_name = extra.map(|(label, _)| self.line_label(label));
