@@ -452,3 +452,33 @@ async fn retry_after_is_honoured_on_503_and_429() {
         .unwrap();
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
+
+/// UTF-8 names reach a Pushgateway escaped with underscores, which every version reads.
+#[test]
+fn utf8_names_are_pushed_escaped() {
+    let (addr, seen) = fake(vec![Reply::Status(200, "")]);
+    let registry = Registry::builder()
+        .name_validation(metrics_core::NameValidation::Utf8)
+        .build()
+        .unwrap();
+    let active: metrics_core::Family<metrics_core::DynLabels, metrics_core::Gauge> = registry
+        .family(
+            metrics_core::Opts::new("http.server.active_requests", "In flight.")
+                .labels(&["http.request.method"]),
+        );
+    active.with_label_values(&["GET"]).set(2.0);
+    Pushgateway::builder(format!("http://{addr}"))
+        .job("batch")
+        .format(PushFormat::Text)
+        .build()
+        .unwrap()
+        .push_blocking(&registry)
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    let body = String::from_utf8(seen[0].body.clone()).unwrap();
+    assert!(
+        body.contains("\nhttp_server_active_requests{http_request_method=\"GET\"} 2\n"),
+        "{body}"
+    );
+    assert!(!body.contains("http."), "{body}");
+}
