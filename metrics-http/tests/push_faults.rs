@@ -459,6 +459,7 @@ fn utf8_names_are_pushed_escaped() {
     let (addr, seen) = fake(vec![Reply::Status(200, "")]);
     let registry = Registry::builder()
         .name_validation(metrics_core::NameValidation::Utf8)
+        .self_metrics(metrics_core::SelfMetrics::Overflow)
         .build()
         .unwrap();
     let active: metrics_core::Family<metrics_core::DynLabels, metrics_core::Gauge> = registry
