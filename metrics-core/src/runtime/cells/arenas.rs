@@ -78,8 +78,10 @@ impl<T> Slot<T> {
         // never freed, so valid for as long as the program runs (the CI AddressSanitizer run
         // over the cells' and thread-churn tests reports a read through a freed one). The
         // `Acquire` load pairs with `set`'s `Release` store, so what was written into `T`
-        // before it was published is seen by whoever finds it. (Loom cannot judge that
-        // pair: its atomics carry no history of their making.)
+        // before it was published is seen by whoever finds it: the CI ThreadSanitizer run
+        // of `tests/thread_churn.rs` reports data races on a new chunk's cells (and fails)
+        // when both are `Relaxed`. (Loom cannot judge that pair: its atomics carry no
+        // history of their making.)
         #[allow(unsafe_code)]
         unsafe {
             ptr.as_ref()
