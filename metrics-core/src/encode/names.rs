@@ -1,4 +1,5 @@
-//! Metric and label names as a scrape's escaping scheme wants them in the text formats.
+//! Metric and label names as a scrape's escaping scheme wants them, in the text formats and
+//! in protobuf.
 //!
 //! Label blocks hold a name the legacy rules refuse in double quotes (`"http.route"="/"`),
 //! which is what `escaping=allow-utf-8` writes; for any other scheme such a name is escaped
@@ -64,8 +65,9 @@ impl Names {
         self.series_start_utf8(out, name, suffix, const_labels, labels, extra);
     }
 
-    /// [`series_start`](Names::series_start) where names may need escaping or quotes.
-    #[cold]
+    /// [`series_start`](Names::series_start) where names may need escaping or quotes: out of
+    /// line, so that the legacy path stays small.
+    #[inline(never)]
     fn series_start_utf8(
         &self,
         out: &mut Vec<u8>,
