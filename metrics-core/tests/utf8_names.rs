@@ -299,6 +299,24 @@ fn collectors_follow_the_registry() {
     );
     assert!(utf8.collector_problems().is_empty());
 
+    // A family that escapes like the collector's, whichever comes first, is refused.
+    let collision = |err: RegisterError| {
+        assert!(
+            matches!(&err, RegisterError::Name(p) if p.rule() == Rule::EscapedNameCollision),
+            "{err:?}"
+        )
+    };
+    collision(
+        utf8.try_gauge("system_cpu_utilization", "CPU.")
+            .unwrap_err(),
+    );
+    let other = Registry::builder()
+        .name_validation(NameValidation::Utf8)
+        .build()
+        .unwrap();
+    other.try_gauge("system_cpu_utilization", "CPU.").unwrap();
+    collision(other.try_register_collector(Cpu).unwrap_err());
+
     let legacy = Registry::builder()
         .self_metrics(SelfMetrics::Overflow)
         .build()

@@ -92,14 +92,16 @@ struct State {
 
 impl State {
     /// Refuses `name` if a collector writes a family of that name, or (`utf8`: names the
-    /// legacy rules refuse are allowed) if another family's name reads the same once escaped
-    /// with the default scheme.
+    /// legacy rules refuse are allowed) if another family's name, registered or collected,
+    /// reads the same once escaped with the default scheme.
     fn check_free(&self, name: &str, utf8: bool) -> Result<(), RegisterError> {
         if utf8 {
             let escaped = Escaping::Underscores.metric_name(name);
+            let collected = self.collectors.iter().flat_map(|(_, _, names)| names);
             if self
                 .entries
                 .keys()
+                .chain(collected)
                 .any(|other| other != name && Escaping::Underscores.metric_name(other) == escaped)
             {
                 return Err(Problem::metric(name, Rule::EscapedNameCollision).into());
