@@ -205,9 +205,12 @@ pub(crate) fn write_quoted_series_start(
     labels: &str,
     extra: Option<(&str, &str)>,
 ) {
-    let mut quoted = String::with_capacity(name.len() + suffix.len() + 2);
-    crate::label::push_quoted(&mut quoted, &format!("{name}{suffix}"));
-    out.push(b'{');
+    // The suffix is legacy text: nothing in it to escape.
+    let mut quoted = String::with_capacity(name.len() + suffix.len() + 3);
+    quoted.push_str("{\"");
+    crate::label::escape_label_value(&mut quoted, name);
+    quoted.push_str(suffix);
+    quoted.push('"');
     out.extend_from_slice(quoted.as_bytes());
     for block in [const_labels, labels] {
         if !block.is_empty() {

@@ -9,9 +9,9 @@
 use std::borrow::Cow;
 
 use crate::encode::{write_quoted_series_start, write_series_start};
-use crate::label::push_quoted;
+use crate::label::{push_pair, push_quoted};
+use crate::model::LabelPairs;
 use crate::naming::escape::is_legacy_label_name;
-use crate::naming::parse::unescape;
 use crate::naming::valid;
 use crate::Escaping;
 
@@ -27,14 +27,12 @@ impl Names {
     /// A metric name where it stands alone (`# TYPE`, `# HELP`, `# UNIT`): as it is, escaped,
     /// or quoted.
     pub(crate) fn write_family(&self, out: &mut Vec<u8>, name: &str) {
-        if !self.utf8 || valid::metric_name(name).is_ok() {
-            out.extend_from_slice(name.as_bytes());
-        } else if self.escaping == Escaping::AllowUtf8 {
+        if self.utf8 && self.escaping == Escaping::AllowUtf8 && valid::metric_name(name).is_err() {
             let mut quoted = String::new();
             push_quoted(&mut quoted, name);
             out.extend_from_slice(quoted.as_bytes());
         } else {
-            out.extend_from_slice(self.escaping.metric_name(name).as_bytes());
+            out.extend_from_slice(self.family(name).as_bytes());
         }
     }
 
@@ -100,14 +98,12 @@ impl Names {
 
     /// A label name as a line writes it: bare, escaped, or quoted.
     fn line_label<'n>(&self, name: &'n str) -> Cow<'n, str> {
-        if is_legacy_label_name(name) {
-            Cow::Borrowed(name)
-        } else if self.escaping == Escaping::AllowUtf8 {
+        if self.escaping == Escaping::AllowUtf8 && !is_legacy_label_name(name) {
             let mut quoted = String::new();
             push_quoted(&mut quoted, name);
             Cow::Owned(quoted)
         } else {
-            self.escaping.label_name(name)
+            self.label(name)
         }
     }
 
@@ -122,56 +118,14 @@ impl Names {
     }
 }
 
-/// The index of the `"` that closes a quoted string starting after `from`, skipping escapes.
-fn closing_quote(s: &str, from: usize) -> Option<usize> {
-    let bytes = s.as_bytes();
-    let mut i = from;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i),
-            _ => i += 1,
-        }
-    }
-    None
-}
-
 /// `block` (`name="value",...` with quoted names where the legacy rules refuse them) with
-/// each quoted name escaped by `escaping`; values are copied as they are.
+/// each quoted name escaped by `escaping` (which writes only names the legacy rules allow);
+/// values come back as they were, escaping being one-to-one.
 pub(crate) fn rewrite_block(block: &str, escaping: Escaping) -> String {
     let mut out = String::with_capacity(block.len());
-    let mut rest = block;
-    while !rest.is_empty() {
-        // The name.
-        if rest.starts_with('"') {
-            let Some(end) = closing_quote(rest, 1) else {
-                break;
-            };
-            let name = unescape(&rest[1..end], true).unwrap_or_else(|_| rest[1..end].to_owned());
-            out.push_str(&escaping.label_name(&name));
-            rest = &rest[end + 1..];
-        } else {
-            let Some(eq) = rest.find('=') else {
-                break;
-            };
-            out.push_str(&rest[..eq]);
-            rest = &rest[eq..];
-        }
-        // `="value"`, copied.
-        let Some(end) = rest
-            .strip_prefix("=\"")
-            .and_then(|_| closing_quote(rest, 2))
-        else {
-            break;
-        };
-        out.push_str(&rest[..=end]);
-        rest = &rest[end + 1..];
-        if let Some(after) = rest.strip_prefix(',') {
-            out.push(',');
-            rest = after;
-        }
+    for (name, value) in LabelPairs::new(block) {
+        push_pair(&mut out, &escaping.label_name(&name), &value);
     }
-    out.push_str(rest);
     out
 }
 

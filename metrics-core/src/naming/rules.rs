@@ -200,6 +200,11 @@ pub const fn check_label_name(label: &str, kind: MetricKind) -> Result<(), Rule>
     if let Err(rule) = valid::label_name(label) {
         return Err(rule);
     }
+    label_conventions(label, kind)
+}
+
+/// A valid label name against the reserved names of kind `kind` and snake case.
+const fn label_conventions(label: &str, kind: MetricKind) -> Result<(), Rule> {
     let b = label.as_bytes();
     if (matches!(kind, MetricKind::Histogram) && bytes_eq(b, b"le"))
         || ((matches!(kind, MetricKind::Summary) || matches!(kind, MetricKind::Histogram))
@@ -320,17 +325,7 @@ fn check_label_name_in(
         NameValidation::Legacy => check_label_name(label, kind),
         _ => {
             valid::label_name_in(label, validation)?;
-            // The same reserved names and style, on the name as it is.
-            match check_label_name(label, kind) {
-                Err(Rule::InvalidLabelChar) | Ok(()) => {
-                    if has_upper(label.as_bytes()) {
-                        Err(Rule::NotSnakeCase)
-                    } else {
-                        Ok(())
-                    }
-                }
-                Err(rule) => Err(rule),
-            }
+            label_conventions(label, kind)
         }
     }
 }

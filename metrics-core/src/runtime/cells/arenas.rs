@@ -12,8 +12,9 @@ use crate::runtime::sync::{AtomicPtr, AtomicU64, AtomicUsize, Mutex, Ordering};
 
 #[cfg(not(loom))]
 pub(super) const CHUNK: usize = 1024;
+/// Chunks per arena, numbered in a `OneCell`'s top bits.
 #[cfg(not(loom))]
-const CHUNKS: usize = 1024;
+pub(super) const CHUNKS: usize = 1024;
 /// Arenas leased to threads at most, whatever the processors; see [`arena_limit`].
 #[cfg(not(loom))]
 const MAX_ARENAS: usize = 1024;
@@ -21,14 +22,12 @@ const MAX_ARENAS: usize = 1024;
 #[cfg(loom)]
 pub(super) const CHUNK: usize = 4;
 #[cfg(loom)]
-const CHUNKS: usize = 4;
+pub(super) const CHUNKS: usize = 4;
 #[cfg(loom)]
 const MAX_ARENAS: usize = 2;
 
 /// Cells per arena; ids past this fall back to a shared atomic in the metric itself.
 pub(super) const MAX_CELLS: usize = CHUNK * CHUNKS;
-/// The number of chunks in an arena, which `OneCell` packs into its id's top bits.
-pub(super) const CHUNK_COUNT: usize = CHUNKS;
 
 /// Arenas leased to threads at most on this machine: twice the available parallelism, at
 /// least 4. Enough that every thread that can run at once has its own (and those that just

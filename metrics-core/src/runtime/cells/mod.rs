@@ -29,7 +29,7 @@ mod loom_tests;
 use std::num::NonZeroU32;
 
 use crate::runtime::sync::{AtomicU64, Ordering};
-use arenas::{owned_arena, release, reserve, shared_arena, CHUNK, CHUNK_COUNT, MAX_CELLS};
+use arenas::{owned_arena, release, reserve, shared_arena, CHUNK, CHUNKS, MAX_CELLS};
 
 /// Adds to a cell of a thread-owned arena: its one writer is the caller.
 #[inline(always)]
@@ -195,9 +195,9 @@ const NO_CELL: NonZeroU32 = match NonZeroU32::new(pack(MAX_CELLS - 1)) {
 };
 
 /// Where a [`OneCell`] keeps its chunk's number: the top bits of its `u32`, as many as
-/// `CHUNK_COUNT` needs.
-const CHUNK_SHIFT: u32 = u32::BITS - CHUNK_COUNT.trailing_zeros();
-const _: () = assert!(CHUNK_COUNT.is_power_of_two() && CHUNK <= 1 << CHUNK_SHIFT);
+/// `CHUNKS` needs.
+const CHUNK_SHIFT: u32 = u32::BITS - CHUNKS.trailing_zeros();
+const _: () = assert!(CHUNKS.is_power_of_two() && CHUNK <= 1 << CHUNK_SHIFT);
 
 /// Cell `id` as a [`OneCell`] holds it: its chunk's number shifted to the top bits, where the
 /// update finds it with one shift, bounded by the chunk table's length without a mask. 0 only
@@ -216,7 +216,7 @@ impl OneCell {
         )
     }
 
-    /// The chunk's number, below `CHUNK_COUNT` by the width of the shift.
+    /// The chunk's number, below `CHUNKS` by the width of the shift.
     #[inline(always)]
     fn chunk(&self) -> usize {
         (self.0.get() >> CHUNK_SHIFT) as usize
@@ -318,7 +318,7 @@ mod tests {
             let cell = std::mem::ManuallyDrop::new(OneCell(NonZeroU32::new(pack(id)).unwrap()));
             assert_eq!((cell.first(), cell.chunk()), (id, id / CHUNK));
         }
-        assert_eq!(OneCell(NO_CELL).chunk(), CHUNK_COUNT - 1);
+        assert_eq!(OneCell(NO_CELL).chunk(), CHUNKS - 1);
     }
 
     #[test]
